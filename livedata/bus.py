@@ -1,0 +1,207 @@
+"""The one write path onto Redis, and the snapshot reads.
+
+A batch of quotes costs one round trip: a Lua script (EVALSHA, reloaded on NOSCRIPT) does,
+per quote and atomically, the no-going-backwards check, the per-symbol `seq`, the snapshot
+hash write, the capped stream append and the PUBLISH.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
+
+import redis
+
+from livedata import channels
+from livedata.connections import redis_client
+from livedata.exceptions import InvalidAccountEvent, InvalidQuote
+from livedata.quotes import build_quote, encode, encode_event, epoch_ms, to_iso
+from livedata.settings import Settings
+
+# Why the body arrives without its closing brace: Python encodes each quote once, Lua
+# appends `seq` and `}` -- no JSON decode/encode inside Redis, so numbers keep their text.
+# Why a fresh symbol's seq starts at the server's clock in microseconds: an embedded Redis
+# restarts empty, and seq must still never go backwards for a subscriber that saw the old
+# values; within one Redis lifetime seq then grows by exactly one per quote.
+PUBLISH_SCRIPT = """
+local latest, stream, seqs, stamps = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local maxlen = ARGV[1]
+local out = {}
+for i = 2, #ARGV, 4 do
+  local symbol, channel, ts, body = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), ARGV[i + 3]
+  local stored = tonumber(redis.call('HGET', stamps, symbol))
+  if stored and ts < stored then
+    out[#out + 1] = 0
+    out[#out + 1] = ''
+  else
+    local seq = redis.call('HINCRBY', seqs, symbol, 1)
+    if seq == 1 then
+      local now = redis.call('TIME')
+      seq = tonumber(now[1]) * 1000000 + tonumber(now[2])
+      redis.call('HSET', seqs, symbol, string.format('%d', seq))
+    end
+    local quote = body .. string.format('%d', seq) .. '}'
+    redis.call('HSET', latest, symbol, quote)
+    redis.call('HSET', stamps, symbol, ts)
+    local id = redis.call('XADD', stream, 'MAXLEN', '~', maxlen, '*', 'symbol', symbol,
+                          'quote', quote)
+    redis.call('PUBLISH', channel, quote)
+    out[#out + 1] = seq
+    out[#out + 1] = id
+  end
+end
+return out
+"""
+
+SCRIPT_CHUNK = 1000
+"""Quotes per EVALSHA: bounds how long one script holds Redis for a huge batch."""
+
+ACCOUNT_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
+FULL_ACCOUNT_NUMBER = re.compile(r"\d{6,}")
+
+
+class Published(NamedTuple):
+    """What the bus did with one quote: its seq and stream id, or refused as older."""
+
+    symbol: str
+    seq: int
+    stream_id: str
+
+    @property
+    def accepted(self) -> bool:
+        return self.seq > 0
+
+
+class Bus:
+    """Publishes quotes and account events, and reads the snapshot."""
+
+    def __init__(self, client: redis.Redis, settings: Settings | None = None) -> None:
+        self.redis = client
+        self.settings = settings or Settings()
+        self._script = client.register_script(PUBLISH_SCRIPT)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Bus:
+        return cls(redis_client(settings), settings)
+
+    def publish_quote(
+        self, symbol: str, payload: Mapping[str, Any], source: str | None = None
+    ) -> Published:
+        """Validate and publish one quote; see `publish_quotes`."""
+        quote = build_quote(payload, symbol=symbol, source=source, aliases=self._aliases)
+        return self.write_quotes([quote])[0]
+
+    def publish_quotes(
+        self, batch: Iterable[Mapping[str, Any]], source: str | None = None
+    ) -> list[Published]:
+        """Validate every payload (each carries its `symbol`), then publish all at once.
+
+        A bad payload raises `InvalidQuote` before anything is written.
+        """
+        quotes = [build_quote(p, source=source, aliases=self._aliases) for p in batch]
+        return self.write_quotes(quotes)
+
+    def write_quotes(self, quotes: Sequence[Mapping[str, Any]]) -> list[Published]:
+        """Publish quotes already built by `build_quote` (one round trip per 1,000)."""
+        results: list[Published] = []
+        for start in range(0, len(quotes), SCRIPT_CHUNK):
+            chunk = quotes[start : start + SCRIPT_CHUNK]
+            args: list[Any] = [self.settings.quote_stream_maxlen]
+            for quote in chunk:
+                body = encode({k: v for k, v in quote.items() if k != "seq"})
+                args += (
+                    quote["symbol"],
+                    channels.quote_channel(quote["symbol"]),
+                    epoch_ms(quote["timestamp"]),
+                    body[:-1] + ',"seq":',
+                )
+            reply = self._script(keys=_SCRIPT_KEYS, args=args)
+            results += (
+                Published(q["symbol"], int(reply[2 * i]), reply[2 * i + 1])
+                for i, q in enumerate(chunk)
+            )
+        return results
+
+    def publish_account(self, kind: str, account_id: str, payload: Mapping[str, Any]) -> None:
+        """Publish positions/balances/orders/transactions; keep the latest of the first two."""
+        event = build_account_event(kind, account_id, payload)
+        try:
+            body = encode_event(event)
+        except (InvalidQuote, TypeError) as exc:
+            raise InvalidAccountEvent(f"{kind} payload: {exc}") from None
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.publish(channels.account_channel(kind, event["account_id"]), body)
+        if kind in channels.ACCOUNT_KINDS_WITH_LATEST:
+            pipe.hset(channels.latest_account(kind), event["account_id"], body)
+        pipe.execute()
+
+    def snapshot_raw(self, symbols: Sequence[str]) -> list[str | None]:
+        """The stored JSON of each normalized symbol, None where none (one HMGET)."""
+        if not symbols:
+            return []
+        return self.redis.hmget(channels.LATEST_QUOTES, list(symbols))
+
+    def snapshot(self, symbols: Sequence[str]) -> dict[str, dict[str, Any] | None]:
+        """The latest quote of each normalized symbol, None where none."""
+        raw = self.snapshot_raw(symbols)
+        return {s: (json.loads(r) if r else None) for s, r in zip(symbols, raw, strict=True)}
+
+    def latest_account(self, kind: str, account_id: str) -> dict[str, Any] | None:
+        """The last positions or balances published for one account."""
+        raw = self.redis.hget(channels.latest_account(kind), account_id)
+        return json.loads(raw) if raw else None
+
+    @property
+    def _aliases(self) -> Mapping[str, str]:
+        return self.settings.symbol_aliases
+
+
+_SCRIPT_KEYS = (
+    channels.LATEST_QUOTES,
+    channels.QUOTE_STREAM,
+    channels.QUOTE_SEQ,
+    channels.QUOTE_TIMESTAMPS,
+)
+
+
+def build_account_event(kind: str, account_id: str, payload: Mapping[str, Any]) -> dict:
+    """Check kind and account id, and stamp `type`, `account_id` and `timestamp`."""
+    if kind not in channels.ACCOUNT_KINDS:
+        raise InvalidAccountEvent(
+            f"account kind must be one of {', '.join(channels.ACCOUNT_KINDS)}, got {kind!r}"
+        )
+    if not isinstance(account_id, str) or not ACCOUNT_ID.fullmatch(account_id):
+        raise InvalidAccountEvent("account_id must be 1-128 characters of A-Z a-z 0-9 . _ -")
+    if FULL_ACCOUNT_NUMBER.fullmatch(account_id):
+        raise InvalidAccountEvent(
+            "account_id looks like a full account number; publish the broker's account "
+            "hash or a configured alias instead"
+        )
+    if not isinstance(payload, Mapping):
+        raise InvalidAccountEvent(f"{kind} payload must be a mapping")
+    event = dict(payload)
+    event["type"] = kind
+    event["account_id"] = account_id
+    event["timestamp"] = to_iso(payload.get("timestamp") or datetime.now(UTC))
+    return event
+
+
+class _DefaultBus:
+    """`live_data_redis`: a Bus built from the environment on first use.
+
+    Keeps the original README's provider snippet working:
+    `live_data_redis.publish_quote("ES", {"bid": 4712.25, ...})`.
+    """
+
+    _bus: Bus | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._bus is None:
+            self._bus = Bus.from_settings(Settings.from_env())
+        return getattr(self._bus, name)
+
+
+live_data_redis = _DefaultBus()

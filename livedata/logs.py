@@ -1,0 +1,40 @@
+"""One logging setup for every process: stdout, one line per event, secrets redacted."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+
+SECRET_PATTERNS = (
+    re.compile(r"(?i)((?:access|refresh|id)_token[\"']?\s*[:=]\s*[\"']?)[^\s\"',&]+"),
+    re.compile(r"(?i)((?:client_secret|app_secret|password|code)[\"']?\s*[:=]\s*[\"']?)[^\s\"',&]+"),
+    re.compile(r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?(?:bearer|basic)\s+)[^\s\"',]+"),
+    re.compile(r"(?i)(rediss?://[^:@/\s]*:)[^@\s]+(@)"),
+)
+
+
+def redact(text: str) -> str:
+    """Replace token, secret, code and password values in `text` with `***`."""
+    for pattern in SECRET_PATTERNS:
+        text = pattern.sub(lambda m: m.group(1) + "***" + (m.group(2) if m.lastindex == 2 else ""), text)
+    return text
+
+
+class RedactingFormatter(logging.Formatter):
+    """Formats as usual, then redacts, so no handler can leak a secret."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
+def setup_logging(level: str = "INFO") -> None:
+    """Log to stdout, unbuffered, one line per event (supervisord and compose collect it)."""
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(
+        RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]

@@ -1,0 +1,194 @@
+"""The quote payload (contract v1): symbol normalization, validation and JSON encoding.
+
+Every provider turns its data into a quote with `build_quote`; the bus only ever publishes
+what it returns, so consumers can rely on the shape: JSON numbers or null for prices,
+UTC ISO-8601 `Z` times, upper-case symbols without TOS decorations.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from livedata.exceptions import InvalidQuote, InvalidSymbol
+
+SYMBOL_CHARS = re.compile(r"[A-Z0-9/$._:\-]{1,32}")
+"""What a symbol may hold once upper-cased: Schwab (`/ESZ26`, `$SPX`, `BRK.B`) and TOS
+(`/ES:XCME`) forms included. Anything else is refused before it reaches Redis."""
+
+NUMBER_FIELDS = frozenset(
+    {
+        "bid", "ask", "last", "volume", "bid_size", "ask_size", "last_size", "open", "high",
+        "low", "close", "net_change", "percent_change", "mark", "high_52w", "low_52w",
+        "open_interest",
+    }
+)  # fmt: skip
+TEXT_FIELDS = frozenset({"description", "status", "asset_type", "provider_symbol"})
+FLAG_FIELDS = frozenset({"delayed", "stale"})
+CORE_FIELDS = ("bid", "ask", "last", "volume")
+"""Always present in a published quote (null when the provider has no value)."""
+
+ALLOWED_FIELDS = (
+    NUMBER_FIELDS
+    | TEXT_FIELDS
+    | FLAG_FIELDS
+    | {"type", "symbol", "timestamp", "source", "received_at", "seq"}
+)
+MAX_TEXT = 200
+
+
+def normalize_symbol(raw: str, aliases: Mapping[str, str] | None = None) -> str:
+    """`" /es:XCME "` -> `"ES"`: strip, upper-case, drop a leading `/` and a `:MARKET` suffix.
+
+    `aliases` (from SYMBOL_ALIASES) maps a provider's name to the consumers' name; it is
+    looked up with the raw upper-cased form and with the normalized one.
+    """
+    if not isinstance(raw, str):
+        raise InvalidSymbol(f"symbol must be a string, got {type(raw).__name__}")
+    upper = raw.strip().upper()
+    if not SYMBOL_CHARS.fullmatch(upper):
+        raise InvalidSymbol(
+            f"symbol {raw[:40]!r} must be 1-32 characters of A-Z 0-9 / $ . _ : -"
+        )
+    symbol = upper.removeprefix("/").partition(":")[0]
+    if not symbol:
+        raise InvalidSymbol(f"symbol {raw[:40]!r} has no name once '/' and ':MARKET' are dropped")
+    if aliases:
+        symbol = aliases.get(upper) or aliases.get(symbol) or symbol
+    return symbol
+
+
+def build_quote(
+    payload: Mapping[str, Any],
+    *,
+    symbol: str | None = None,
+    source: str | None = None,
+    aliases: Mapping[str, str] | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Validate `payload` and return the contract's quote dict (without `seq`).
+
+    `symbol` and `source` fill in (and win over) the payload's own. A missing `timestamp`
+    becomes the receive time. Raises `InvalidQuote` naming the offending field.
+    """
+    if not isinstance(payload, Mapping):
+        raise InvalidQuote(f"a quote must be a mapping, got {type(payload).__name__}")
+    unknown = set(payload) - ALLOWED_FIELDS
+    if unknown:
+        raise InvalidQuote(f"unknown quote field(s): {', '.join(sorted(unknown))}")
+    raw_symbol = symbol if symbol is not None else payload.get("symbol")
+    try:
+        clean_symbol = normalize_symbol(raw_symbol, aliases)  # type: ignore[arg-type]
+    except InvalidSymbol as exc:
+        raise InvalidQuote(str(exc)) from None
+    received = now or datetime.now(UTC)
+    quote: dict[str, Any] = {"type": "quote", "symbol": clean_symbol}
+    for name in CORE_FIELDS:
+        quote[name] = to_number(payload.get(name), name)
+    quote["timestamp"] = to_iso(payload.get("timestamp") or received, "timestamp")
+    quote["source"] = _text(source if source is not None else payload.get("source") or "unknown")
+    quote["received_at"] = to_iso(payload.get("received_at") or received, "received_at")
+    _copy_optional(payload, quote, raw_symbol, clean_symbol)
+    return quote
+
+
+def _copy_optional(
+    payload: Mapping[str, Any], quote: dict[str, Any], raw_symbol: Any, symbol: str
+) -> None:
+    for name, value in payload.items():
+        if name in NUMBER_FIELDS and name not in quote:
+            quote[name] = to_number(value, name)
+        elif name in TEXT_FIELDS:
+            quote[name] = None if value is None else _text(value, name)
+        elif name in FLAG_FIELDS:
+            if not isinstance(value, bool):
+                raise InvalidQuote(f"{name} must be true or false, got {value!r}")
+            quote[name] = value
+    if "provider_symbol" not in quote and isinstance(raw_symbol, str):
+        if raw_symbol.strip().upper() != symbol:
+            quote["provider_symbol"] = raw_symbol.strip()
+
+
+def to_number(value: Any, name: str = "value") -> int | float | None:
+    """A JSON number from int/float/Decimal/numeric text; None stays None; NaN/inf refused."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise InvalidQuote(f"{name} must be a number, got a boolean")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise InvalidQuote(f"{name} must be a finite number, got {value}")
+        return value
+    if isinstance(value, Decimal | str):
+        return _parse_decimal(value, name)
+    raise InvalidQuote(f"{name} must be a number, got {type(value).__name__}")
+
+
+def _parse_decimal(value: Decimal | str, name: str) -> int | float:
+    try:
+        number = Decimal(value.strip() if isinstance(value, str) else value)
+    except InvalidOperation:
+        raise InvalidQuote(f"{name} must be a number, got {str(value)[:40]!r}") from None
+    if not number.is_finite():
+        raise InvalidQuote(f"{name} must be a finite number, got {value}")
+    if number == number.to_integral_value() and number.as_tuple().exponent >= 0:
+        return int(number)
+    return float(number)
+
+
+def to_iso(value: Any, name: str = "timestamp") -> str:
+    """UTC ISO-8601 with milliseconds and `Z` from a datetime, ISO text or epoch s/ms."""
+    if isinstance(value, datetime):
+        moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise InvalidQuote(f"{name} must be ISO-8601, got {value[:40]!r}") from None
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    elif isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        seconds = value / 1000 if value > 1e11 else value  # epoch ms from brokers, else s
+        moment = datetime.fromtimestamp(seconds, UTC)
+    else:
+        raise InvalidQuote(f"{name} must be a time, got {value!r}"[:120])
+    moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def epoch_ms(iso: str) -> int:
+    """Milliseconds since the epoch of a contract timestamp (`...Z`)."""
+    return int(datetime.fromisoformat(iso).timestamp() * 1000)
+
+
+def _text(value: Any, name: str = "source") -> str:
+    if not isinstance(value, str):
+        raise InvalidQuote(f"{name} must be text, got {type(value).__name__}")
+    return value.strip()[:MAX_TEXT]
+
+
+def encode(quote: Mapping[str, Any]) -> str:
+    """Compact JSON; refuses NaN/Infinity, which are not JSON."""
+    return json.dumps(quote, separators=(",", ":"), allow_nan=False)
+
+
+def encode_event(event: Mapping[str, Any]) -> str:
+    """Compact JSON of any payload: Decimal -> number, datetime -> ISO `Z`; NaN refused."""
+    try:
+        return json.dumps(event, separators=(",", ":"), allow_nan=False, default=_jsonable)
+    except ValueError as exc:
+        raise InvalidQuote(f"payload is not valid JSON: {exc}") from None
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return to_number(value)
+    if isinstance(value, datetime):
+        return to_iso(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")

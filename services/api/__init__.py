@@ -1,0 +1,38 @@
+"""The HTTP API: snapshot, providers, health, OpenAPI; gunicorn runs `create_app()`."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from livedata.bus import Bus
+from livedata.connections import redis_client
+from livedata.settings import Settings
+from services.api import errors
+
+BLUEPRINTS = (
+    "services.api.snapshot",
+    "services.api.health",
+    "services.api.openapi",
+)
+"""Modules whose `bp` the app registers; a feature adds its module here."""
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the API. `config` may hold `SETTINGS` (a Settings) and Flask options."""
+    app = Flask(__name__)
+    app.url_map.strict_slashes = False
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.config.from_mapping(config or {})
+    settings = app.config.get("SETTINGS") or Settings.from_env()
+    # Requests never retry: with Redis away the caller gets a 503 in one socket timeout.
+    app.extensions["livedata"] = Bus(redis_client(settings, retries=0), settings)
+    app.extensions["livedata_settings"] = settings
+    errors.register(app)
+    for module in BLUEPRINTS:
+        app.register_blueprint(importlib.import_module(module).bp)
+    return app
+

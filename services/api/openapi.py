@@ -1,0 +1,145 @@
+"""`GET /api/openapi.json`: the hand-written OpenAPI 3.1 document of what the API serves.
+
+Each blueprint's paths are listed here; a test checks that every route of the app appears.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify
+
+import livedata
+
+bp = Blueprint("openapi", __name__)
+
+ERROR = {"$ref": "#/components/schemas/Error"}
+SYMBOLS_PARAM = {
+    "name": "symbols",
+    "in": "query",
+    "required": True,
+    "description": "Comma-separated symbols, e.g. `YM,ES,NQ` (`/ES` and `/ES:XCME` mean ES); "
+    "at most MAX_SYMBOLS (500), each 1-32 of `A-Z0-9/$._:-`.",
+    "schema": {"type": "string", "minLength": 1},
+}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+QUOTE_SCHEMA = {
+    "type": "object",
+    "required": ["type", "symbol", "bid", "ask", "last", "volume", "timestamp", "source", "seq"],
+    "properties": {
+        "type": {"const": "quote"},
+        "symbol": {"type": "string"},
+        **{name: {"type": ["number", "null"]} for name in ("bid", "ask", "last", "volume")},
+        "timestamp": {"type": "string", "format": "date-time"},
+        "received_at": {"type": "string", "format": "date-time"},
+        "source": {"type": "string"},
+        "seq": {"type": "integer"},
+        "age_ms": {"type": "integer"},
+        "stale": {"type": "boolean"},
+    },
+}
+
+PATHS: dict[str, Any] = {
+    "/api/feed/quotes/snapshot/": {
+        "get": {
+            "summary": "Latest quote of each requested symbol, in the order asked",
+            "parameters": [SYMBOLS_PARAM],
+            "responses": {
+                "200": _json(
+                    {
+                        "type": "object",
+                        "required": ["quotes", "count", "source", "missing"],
+                        "properties": {
+                            "quotes": {"type": "array", "items": QUOTE_SCHEMA},
+                            "count": {"type": "integer"},
+                            "source": {"const": "redis_snapshot"},
+                            "missing": {"type": "array", "items": {"type": "string"}},
+                        },
+                    },
+                    "The snapshot",
+                ),
+                "400": _json(ERROR, "symbols missing, empty, too many or malformed"),
+                "503": _json(ERROR, "Redis is unavailable"),
+            },
+        }
+    },
+    "/api/feed/providers/": {
+        "get": {
+            "summary": "Health record of every provider",
+            "responses": {
+                "200": _json(
+                    {
+                        "type": "object",
+                        "properties": {
+                            "providers": {
+                                "type": "array",
+                                "items": {"$ref": "#/components/schemas/ProviderHealth"},
+                            },
+                            "count": {"type": "integer"},
+                        },
+                    },
+                    "Provider health",
+                ),
+                "503": _json(ERROR, "Redis is unavailable"),
+            },
+        }
+    },
+    "/healthz": {
+        "get": {
+            "summary": "Liveness: 200 when Redis answers",
+            "responses": {
+                "200": _json({"type": "object"}, "Redis answers"),
+                "503": _json(ERROR, "Redis is unavailable"),
+            },
+        }
+    },
+    "/api/openapi.json": {
+        "get": {
+            "summary": "This document",
+            "responses": {"200": _json({"type": "object"}, "OpenAPI 3.1 document")},
+        }
+    },
+}
+
+COMPONENTS = {
+    "schemas": {
+        "Error": {
+            "type": "object",
+            "required": ["error"],
+            "properties": {"error": {"type": "string"}},
+        },
+        "ProviderHealth": {
+            "type": "object",
+            "required": ["provider", "status"],
+            "properties": {
+                "provider": {"type": "string"},
+                "status": {"enum": ["ok", "degraded", "down", "auth_required"]},
+                "last_seen": {"type": "string", "format": "date-time"},
+                "quotes_total": {"type": "integer"},
+                "rate_per_s": {"type": "number"},
+                "detail": {"type": "string"},
+                "age_s": {"type": "number"},
+            },
+        },
+    }
+}
+
+
+def document() -> dict[str, Any]:
+    """The OpenAPI document as a dict."""
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "LiveData API", "version": livedata.__version__},
+        "paths": PATHS,
+        "components": COMPONENTS,
+    }
+
+
+@bp.get("/api/openapi.json")
+def openapi_json():
+    return jsonify(document())

@@ -1,0 +1,129 @@
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from livedata import channels
+from livedata.bus import Bus
+from livedata.exceptions import InvalidAccountEvent, InvalidQuote
+from tests.conftest import wait_for
+
+
+def quote(symbol, last, when=None, **extra):
+    payload = {"symbol": symbol, "bid": last - 0.25, "ask": last + 0.25, "last": last}
+    if when is not None:
+        payload["timestamp"] = when
+    return {**payload, **extra}
+
+
+def test_publish_quote_writes_hash_stream_and_channel_with_the_same_seq(bus, rclient):
+    pubsub = rclient.pubsub()
+    pubsub.subscribe(channels.quote_channel("ES"))
+    wait_for(lambda: pubsub.get_message(timeout=0.1))  # the subscribe confirmation
+    result = bus.publish_quote("/ES:XCME", {"bid": 4712.25, "ask": 4712.5}, source="test")
+
+    message = wait_for(lambda: pubsub.get_message(timeout=0.1))
+    published = json.loads(message["data"])
+    stored = json.loads(rclient.hget(channels.LATEST_QUOTES, "ES"))
+    [(stream_id, fields)] = rclient.xrange(channels.QUOTE_STREAM)
+    streamed = json.loads(fields["quote"])
+    assert published == stored == streamed
+    assert published["seq"] == result.seq and stream_id == result.stream_id
+    assert published["symbol"] == "ES" and published["provider_symbol"] == "/ES:XCME"
+    pubsub.close()
+
+
+def test_seq_is_strictly_increasing_per_symbol_by_one(bus):
+    seqs = {"ES": [], "NQ": []}
+    for i in range(20):
+        for result in bus.publish_quotes([quote("ES", 100 + i), quote("NQ", 200 + i)]):
+            seqs[result.symbol].append(result.seq)
+    for values in seqs.values():
+        assert values == list(range(values[0], values[0] + 20))
+
+
+def test_seq_never_goes_backwards_when_redis_loses_its_data(bus, rclient):
+    before = bus.publish_quote("ES", quote("ES", 100)).seq
+    rclient.flushall()  # what an embedded Redis restart without persistence looks like
+    after = bus.publish_quote("ES", quote("ES", 101)).seq
+    assert after > before
+
+
+def test_an_older_quote_never_overwrites_the_snapshot(bus):
+    now = datetime.now(UTC)
+    bus.publish_quote("ES", quote("ES", 100, now))
+    late = bus.publish_quote("ES", quote("ES", 99, now - timedelta(seconds=1)))
+    assert not late.accepted
+    assert bus.snapshot(["ES"])["ES"]["last"] == 100
+    same_time = bus.publish_quote("ES", quote("ES", 101, now))
+    assert same_time.accepted and bus.snapshot(["ES"])["ES"]["last"] == 101
+
+
+def test_a_batch_costs_one_round_trip(bus, rclient):
+    rclient.config_resetstat()
+    bus.publish_quotes([quote(f"S{i}", 10.0 + i) for i in range(100)])
+    stats = rclient.info("commandstats")
+    assert stats["cmdstat_evalsha"]["calls"] == 1
+    assert stats["cmdstat_publish"]["calls"] == 100
+    assert stats["cmdstat_xadd"]["calls"] == 100
+
+
+def test_a_bad_payload_in_a_batch_writes_nothing(bus, rclient):
+    batch = [quote("ES", 100), quote("NQ", float("nan"))]
+    with pytest.raises(InvalidQuote, match="must be a finite number"):
+        bus.publish_quotes(batch)
+    assert rclient.exists(channels.LATEST_QUOTES, channels.QUOTE_STREAM) == 0
+
+
+def test_the_script_is_reloaded_after_script_flush(bus, rclient):
+    bus.publish_quote("ES", quote("ES", 100))
+    rclient.script_flush()
+    assert bus.publish_quote("ES", quote("ES", 101)).accepted
+
+
+def test_the_stream_is_capped(settings, rclient):
+    bus = Bus(rclient, settings.with_overrides(quote_stream_maxlen=100))
+    for _ in range(10):
+        bus.publish_quotes([quote("ES", 100.0)] * 100)
+    assert 100 <= rclient.xlen(channels.QUOTE_STREAM) < 1000
+
+
+def test_snapshot_reads_many_symbols_in_order_with_none_for_unknown(bus):
+    bus.publish_quotes([quote("ES", 100), quote("NQ", 200)])
+    snap = bus.snapshot(["NQ", "XX", "ES"])
+    assert list(snap) == ["NQ", "XX", "ES"]
+    assert snap["NQ"]["last"] == 200 and snap["XX"] is None
+
+
+def test_publish_account_positions_to_channel_and_latest_hash(bus, rclient):
+    pubsub = rclient.pubsub()
+    pubsub.subscribe(channels.account_channel("positions", "HASH123"))
+    wait_for(lambda: pubsub.get_message(timeout=0.1))
+    bus.publish_account("positions", "HASH123", {"positions": [{"symbol": "ES", "quantity": 2}]})
+    message = json.loads(wait_for(lambda: pubsub.get_message(timeout=0.1))["data"])
+    assert message["type"] == "positions" and message["account_id"] == "HASH123"
+    assert bus.latest_account("positions", "HASH123") == message
+    pubsub.close()
+
+
+def test_orders_have_a_channel_but_no_latest_hash(bus, rclient):
+    bus.publish_account("orders", "HASH123", {"order_id": 1})
+    assert not rclient.exists(channels.latest_account("orders"))
+
+
+@pytest.mark.parametrize(
+    ("kind", "account_id", "payload", "message"),
+    [
+        ("trades", "HASH", {}, "account kind must be one of"),
+        ("positions", "12345678", {}, "looks like a full account number"),
+        ("positions", "a b", {}, "account_id must be"),
+        ("balances", "HASH", {"cash": float("nan")}, "balances payload"),
+        ("balances", "HASH", [], "must be a mapping"),
+    ],
+)
+def test_bad_account_events_are_refused_and_nothing_published(
+    bus, rclient, kind, account_id, payload, message
+):
+    with pytest.raises(InvalidAccountEvent, match=message):
+        bus.publish_account(kind, account_id, payload)
+    assert rclient.dbsize() == 0
