@@ -30,8 +30,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         except REDIS_ERRORS:
             providers, error = [], "Redis is unavailable"
         simulated = any(p.get("simulated") and p["status"] != "down" for p in providers)
-        page = render_template("index.html", providers=providers, simulated=simulated,
-                               error=error, api_bind=settings.api_bind)
+        page = render_template(
+            "index.html",
+            providers=providers,
+            simulated=simulated,
+            error=error,
+            api_bind=settings.api_bind,
+        )
         return page, (503 if error else 200)
 
     @app.after_request

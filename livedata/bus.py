@@ -142,7 +142,7 @@ class Bus:
         """The stored JSON of each normalized symbol, None where none (one HMGET)."""
         if not symbols:
             return []
-        return self.redis.hmget(channels.LATEST_QUOTES, list(symbols))
+        return self.redis.hmget(channels.LATEST_QUOTES, list(symbols))  # type: ignore[return-value]
 
     def snapshot(self, symbols: Sequence[str]) -> dict[str, dict[str, Any] | None]:
         """The latest quote of each normalized symbol, None where none."""

@@ -6,10 +6,13 @@ import logging
 import re
 import sys
 
+# Each pattern keeps group 1 (the name) and group 2 (what follows) and hides what is between.
 SECRET_PATTERNS = (
-    re.compile(r"(?i)((?:access|refresh|id)_token[\"']?\s*[:=]\s*[\"']?)[^\s\"',&]+"),
-    re.compile(r"(?i)((?:client_secret|app_secret|password|code)[\"']?\s*[:=]\s*[\"']?)[^\s\"',&]+"),
-    re.compile(r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?(?:bearer|basic)\s+)[^\s\"',]+"),
+    re.compile(r"(?i)((?:access|refresh|id)_token[\"']?\s*[:=]\s*[\"']?)[^\s\"',&]+()"),
+    re.compile(
+        r"(?i)((?:client_secret|app_secret|password|code)[\"']?\s*[:=]\s*[\"']?)[^\s\"',&]+()"
+    ),
+    re.compile(r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?(?:bearer|basic)\s+)[^\s\"',]+()"),
     re.compile(r"(?i)(rediss?://[^:@/\s]*:)[^@\s]+(@)"),
 )
 
@@ -17,7 +20,7 @@ SECRET_PATTERNS = (
 def redact(text: str) -> str:
     """Replace token, secret, code and password values in `text` with `***`."""
     for pattern in SECRET_PATTERNS:
-        text = pattern.sub(lambda m: m.group(1) + "***" + (m.group(2) if m.lastindex == 2 else ""), text)
+        text = pattern.sub(r"\1***\2", text)
     return text
 
 
@@ -31,9 +34,7 @@ class RedactingFormatter(logging.Formatter):
 def setup_logging(level: str = "INFO") -> None:
     """Log to stdout, unbuffered, one line per event (supervisord and compose collect it)."""
     handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(
-        RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
-    )
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

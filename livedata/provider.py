@@ -142,6 +142,6 @@ class ProviderRuntime:
 
     def _redis_recovered(self) -> None:
         if not self.redis_ok:
-            self.log.info("Redis is back; re-wrote the latest quote of %d symbols", len(self.latest))
+            self.log.info("Redis is back; re-wrote the latest of %d symbols", len(self.latest))
         self.redis_ok = True
         self._backoff.reset()

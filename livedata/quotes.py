@@ -52,9 +52,7 @@ def normalize_symbol(raw: str, aliases: Mapping[str, str] | None = None) -> str:
         raise InvalidSymbol(f"symbol must be a string, got {type(raw).__name__}")
     upper = raw.strip().upper()
     if not SYMBOL_CHARS.fullmatch(upper):
-        raise InvalidSymbol(
-            f"symbol {raw[:40]!r} must be 1-32 characters of A-Z 0-9 / $ . _ : -"
-        )
+        raise InvalidSymbol(f"symbol {raw[:40]!r} must be 1-32 characters of A-Z 0-9 / $ . _ : -")
     symbol = upper.removeprefix("/").partition(":")[0]
     if not symbol:
         raise InvalidSymbol(f"symbol {raw[:40]!r} has no name once '/' and ':MARKET' are dropped")
@@ -138,7 +136,8 @@ def _parse_decimal(value: Decimal | str, name: str) -> int | float:
         raise InvalidQuote(f"{name} must be a number, got {str(value)[:40]!r}") from None
     if not number.is_finite():
         raise InvalidQuote(f"{name} must be a finite number, got {value}")
-    if number == number.to_integral_value() and number.as_tuple().exponent >= 0:
+    exponent = number.as_tuple().exponent
+    if isinstance(exponent, int) and exponent >= 0:  # "123456" stays an integer
         return int(number)
     return float(number)
 

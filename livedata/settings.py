@@ -60,29 +60,29 @@ class Settings:
             redis_url=_redis_url(reader),
             api_bind=reader.bind("API_BIND", cls.api_bind),
             admin_bind=reader.bind("ADMIN_BIND", cls.admin_bind),
-            admin_token=reader.str("ADMIN_TOKEN") or None,
+            admin_token=reader.text("ADMIN_TOKEN") or None,
             providers=_providers(reader),
-            data_dir=Path(reader.str("LIVEDATA_DATA_DIR") or "var"),
-            symbol_aliases=parse_aliases(reader.str("SYMBOL_ALIASES")),
-            max_symbols=reader.int("MAX_SYMBOLS", cls.max_symbols, minimum=1),
-            quote_stream_maxlen=reader.int(
+            data_dir=Path(reader.text("LIVEDATA_DATA_DIR") or "var"),
+            symbol_aliases=parse_aliases(reader.text("SYMBOL_ALIASES")),
+            max_symbols=reader.integer("MAX_SYMBOLS", cls.max_symbols, minimum=1),
+            quote_stream_maxlen=reader.integer(
                 "QUOTE_STREAM_MAXLEN", cls.quote_stream_maxlen, minimum=100
             ),
-            quote_stale_after=reader.float("QUOTE_STALE_AFTER", cls.quote_stale_after),
-            sim_symbols=reader.list("SIM_SYMBOLS") or DEFAULT_SIM_SYMBOLS,
-            sim_rate=reader.float("SIM_RATE", cls.sim_rate),
-            tos_workbook_dir=Path(reader.str("TOS_WORKBOOK_DIR") or "var/tos"),
-            tos_workbooks=reader.list("TOS_WORKBOOK"),
-            tos_sheet=reader.str("TOS_SHEET") or cls.tos_sheet,
-            tos_range=reader.str("TOS_RANGE") or cls.tos_range,
-            tos_poll_interval=reader.float("TOS_POLL_INTERVAL", cls.tos_poll_interval),
-            tos_stale_after=reader.float("TOS_STALE_AFTER", cls.tos_stale_after),
-            schwab_app_key=reader.str("SCHWAB_APP_KEY") or None,
-            schwab_app_secret=reader.str("SCHWAB_APP_SECRET") or None,
-            schwab_callback_url=reader.str("SCHWAB_CALLBACK_URL") or cls.schwab_callback_url,
-            schwab_api_base=(reader.str("SCHWAB_API_BASE") or cls.schwab_api_base).rstrip("/"),
-            schwab_symbols=reader.list("SCHWAB_SYMBOLS"),
-            schwab_account_poll_seconds=reader.float(
+            quote_stale_after=reader.number("QUOTE_STALE_AFTER", cls.quote_stale_after),
+            sim_symbols=reader.items("SIM_SYMBOLS") or DEFAULT_SIM_SYMBOLS,
+            sim_rate=reader.number("SIM_RATE", cls.sim_rate),
+            tos_workbook_dir=Path(reader.text("TOS_WORKBOOK_DIR") or "var/tos"),
+            tos_workbooks=reader.items("TOS_WORKBOOK"),
+            tos_sheet=reader.text("TOS_SHEET") or cls.tos_sheet,
+            tos_range=reader.text("TOS_RANGE") or cls.tos_range,
+            tos_poll_interval=reader.number("TOS_POLL_INTERVAL", cls.tos_poll_interval),
+            tos_stale_after=reader.number("TOS_STALE_AFTER", cls.tos_stale_after),
+            schwab_app_key=reader.text("SCHWAB_APP_KEY") or None,
+            schwab_app_secret=reader.text("SCHWAB_APP_SECRET") or None,
+            schwab_callback_url=reader.text("SCHWAB_CALLBACK_URL") or cls.schwab_callback_url,
+            schwab_api_base=(reader.text("SCHWAB_API_BASE") or cls.schwab_api_base).rstrip("/"),
+            schwab_symbols=reader.items("SCHWAB_SYMBOLS"),
+            schwab_account_poll_seconds=reader.number(
                 "SCHWAB_ACCOUNT_POLL_SECONDS", cls.schwab_account_poll_seconds
             ),
         )
@@ -98,11 +98,11 @@ class _Reader:
     def __init__(self, env: Mapping[str, str]) -> None:
         self.env = env
 
-    def str(self, name: str) -> str:
+    def text(self, name: str) -> str:
         return self.env.get(name, "").strip()
 
-    def int(self, name: str, default: int, minimum: int = 0) -> int:
-        raw = self.str(name)
+    def integer(self, name: str, default: int, minimum: int = 0) -> int:
+        raw = self.text(name)
         if not raw:
             return default
         try:
@@ -113,8 +113,8 @@ class _Reader:
             raise SettingsError(f"{name} must be at least {minimum}, got {value}")
         return value
 
-    def float(self, name: str, default: float) -> float:
-        raw = self.str(name)
+    def number(self, name: str, default: float) -> float:
+        raw = self.text(name)
         if not raw:
             return default
         try:
@@ -125,11 +125,11 @@ class _Reader:
             raise SettingsError(f"{name} must be a positive number, got {raw!r}")
         return value
 
-    def list(self, name: str) -> tuple[str, ...]:
-        return tuple(item.strip() for item in self.str(name).split(",") if item.strip())
+    def items(self, name: str) -> tuple[str, ...]:
+        return tuple(item.strip() for item in self.text(name).split(",") if item.strip())
 
     def bind(self, name: str, default: str) -> str:
-        raw = self.str(name) or default
+        raw = self.text(name) or default
         host, sep, port = raw.rpartition(":")
         if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
             raise SettingsError(f"{name} must look like HOST:PORT, got {raw!r}")
@@ -138,7 +138,7 @@ class _Reader:
 
 def _redis_url(reader: _Reader) -> str:
     """REDIS_URL wins; otherwise REDIS_HOST/PORT/DB as the original LiveData read them."""
-    url = reader.str("REDIS_URL")
+    url = reader.text("REDIS_URL")
     if url:
         scheme = urlsplit(url).scheme
         if scheme not in REDIS_SCHEMES:
@@ -147,14 +147,14 @@ def _redis_url(reader: _Reader) -> str:
                 f"; got a URL with scheme {scheme!r}"
             )
         return url
-    host = reader.str("REDIS_HOST") or "localhost"
-    port = reader.int("REDIS_PORT", 6379, minimum=1)
-    db = reader.int("REDIS_DB", 0)
+    host = reader.text("REDIS_HOST") or "localhost"
+    port = reader.integer("REDIS_PORT", 6379, minimum=1)
+    db = reader.integer("REDIS_DB", 0)
     return f"redis://{host}:{port}/{db}"
 
 
 def _providers(reader: _Reader) -> tuple[str, ...]:
-    names = reader.list("LIVEDATA_PROVIDERS") or ("sim",)
+    names = reader.items("LIVEDATA_PROVIDERS") or ("sim",)
     unknown = [name for name in names if name not in KNOWN_PROVIDERS]
     if unknown:
         raise SettingsError(

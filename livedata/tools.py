@@ -33,7 +33,7 @@ def snapshot(symbols: tuple[str, ...]) -> None:
 
 def format_table(names: list[str], quotes: dict) -> str:
     """A fixed-width table, one row per symbol; `-` where a value is unknown."""
-    rows = [COLUMNS]
+    rows: list[tuple[str, ...]] = [COLUMNS]
     for name in names:
         quote = quotes.get(name)
         if quote is None:
@@ -41,5 +41,6 @@ def format_table(names: list[str], quotes: dict) -> str:
         else:
             rows.append(tuple("-" if quote.get(c) is None else str(quote[c]) for c in COLUMNS))
     widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
-    return "\n".join("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip()
-                     for row in rows)
+    return "\n".join(
+        "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in rows
+    )

@@ -35,4 +35,3 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     for module in BLUEPRINTS:
         app.register_blueprint(importlib.import_module(module).bp)
     return app
-

@@ -12,8 +12,14 @@ NOW = datetime(2025, 10, 24, 14, 33, 12, 130000, tzinfo=UTC)
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("/ES", "ES"), (" es ", "ES"), ("/ES:XCME", "ES"), ("$SPX", "$SPX"), ("brk.b", "BRK.B"),
-     ("/ESZ26", "ESZ26")],
+    [
+        ("/ES", "ES"),
+        (" es ", "ES"),
+        ("/ES:XCME", "ES"),
+        ("$SPX", "$SPX"),
+        ("brk.b", "BRK.B"),
+        ("/ESZ26", "ESZ26"),
+    ],
 )
 def test_normalize_symbol(raw, expected):
     assert normalize_symbol(raw) == expected
@@ -33,15 +39,30 @@ def test_bad_symbols_are_refused(raw):
 
 def test_build_quote_normalizes_decimal_datetime_and_symbol():
     quote = build_quote(
-        {"bid": Decimal("4712.25"), "ask": "4712.50", "last": 4712.25,
-         "volume": Decimal("123456"), "timestamp": datetime(2025, 10, 24, 10, 33, 12, 123000,
-                                                             tzinfo=timezone(-timedelta(hours=4)))},
-        symbol="/ES:XCME", source="schwab", now=NOW,
+        {
+            "bid": Decimal("4712.25"),
+            "ask": "4712.50",
+            "last": 4712.25,
+            "volume": Decimal("123456"),
+            "timestamp": datetime(
+                2025, 10, 24, 10, 33, 12, 123000, tzinfo=timezone(-timedelta(hours=4))
+            ),
+        },
+        symbol="/ES:XCME",
+        source="schwab",
+        now=NOW,
     )
     assert quote == {
-        "type": "quote", "symbol": "ES", "bid": 4712.25, "ask": 4712.5, "last": 4712.25,
-        "volume": 123456, "timestamp": "2025-10-24T14:33:12.123Z", "source": "schwab",
-        "received_at": "2025-10-24T14:33:12.130Z", "provider_symbol": "/ES:XCME",
+        "type": "quote",
+        "symbol": "ES",
+        "bid": 4712.25,
+        "ask": 4712.5,
+        "last": 4712.25,
+        "volume": 123456,
+        "timestamp": "2025-10-24T14:33:12.123Z",
+        "source": "schwab",
+        "received_at": "2025-10-24T14:33:12.130Z",
+        "provider_symbol": "/ES:XCME",
     }
     assert json.loads(encode(quote))["volume"] == 123456
 

@@ -17,7 +17,12 @@ LIVEDATA = str(Path(sys.executable).parent / "livedata")
 
 @pytest.fixture
 def sim_process(redis_url, tmp_path):
-    env = {**os.environ, "REDIS_URL": redis_url, "SIM_RATE": "200", "LIVEDATA_DATA_DIR": str(tmp_path)}
+    env = {
+        **os.environ,
+        "REDIS_URL": redis_url,
+        "SIM_RATE": "200",
+        "LIVEDATA_DATA_DIR": str(tmp_path),
+    }
     process = subprocess.Popen([LIVEDATA, "sim"], env=env, stdout=subprocess.PIPE, text=True)
     yield process
     if process.poll() is None:
