@@ -143,5 +143,6 @@ class ProviderRuntime:
     def _redis_recovered(self) -> None:
         if not self.redis_ok:
             self.log.info("Redis is back; re-wrote the latest of %d symbols", len(self.latest))
+            self._next_beat = 0.0  # say so at once, not a heartbeat interval later
         self.redis_ok = True
         self._backoff.reset()
