@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 import redis
 
 from livedata import channels
-from livedata.connections import redis_client
+from livedata.connections import bytes_client, redis_client
 from livedata.exceptions import InvalidAccountEvent, InvalidQuote
 from livedata.quotes import build_quote, encode, encode_event, epoch_ms, to_iso
 from livedata.settings import Settings
@@ -82,6 +82,7 @@ class Bus:
         self.redis = client
         self.settings = settings or Settings()
         self._script = client.register_script(PUBLISH_SCRIPT)
+        self._bytes: redis.Redis | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Bus:
@@ -111,7 +112,9 @@ class Bus:
             chunk = quotes[start : start + SCRIPT_CHUNK]
             args: list[Any] = [self.settings.quote_stream_maxlen]
             for quote in chunk:
-                body = encode({k: v for k, v in quote.items() if k != "seq"})
+                if "seq" in quote:  # a quote read back from Redis: the script assigns a new one
+                    quote = {k: v for k, v in quote.items() if k != "seq"}
+                body = encode(quote)
                 args += (
                     quote["symbol"],
                     channels.quote_channel(quote["symbol"]),
@@ -138,11 +141,13 @@ class Bus:
             pipe.hset(channels.latest_account(kind), event["account_id"], body)
         pipe.execute()
 
-    def snapshot_raw(self, symbols: Sequence[str]) -> list[str | None]:
-        """The stored JSON of each normalized symbol, None where none (one HMGET)."""
+    def snapshot_raw(self, symbols: Sequence[str]) -> list[bytes | None]:
+        """The stored JSON bytes of each normalized symbol, None where none (one HMGET)."""
         if not symbols:
             return []
-        return self.redis.hmget(channels.LATEST_QUOTES, list(symbols))  # type: ignore[return-value]
+        if self._bytes is None:
+            self._bytes = bytes_client(self.redis)
+        return self._bytes.hmget(channels.LATEST_QUOTES, list(symbols))  # type: ignore[return-value]
 
     def snapshot(self, symbols: Sequence[str]) -> dict[str, dict[str, Any] | None]:
         """The latest quote of each normalized symbol, None where none."""

@@ -33,6 +33,17 @@ def redis_client(settings: Settings, *, retries: int | None = None) -> redis.Red
     )
 
 
+def bytes_client(client: redis.Redis) -> redis.Redis:
+    """A client like `client` (same server, timeouts, retry) whose replies stay bytes.
+
+    For hot paths that pass stored JSON through untouched: decoding 11 quotes to str and
+    encoding them back costs more than the Redis round trip.
+    """
+    kwargs = {**client.connection_pool.connection_kwargs, "decode_responses": False}
+    pool = redis.ConnectionPool(connection_class=client.connection_pool.connection_class, **kwargs)
+    return redis.Redis(connection_pool=pool)
+
+
 def redacted_url(url: str) -> str:
     """The URL with any password replaced by `***`, fit for logs and pages."""
     parts = urlsplit(url)

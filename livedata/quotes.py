@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from livedata.exceptions import InvalidQuote, InvalidSymbol
@@ -33,6 +34,11 @@ FLAG_FIELDS = frozenset({"delayed", "stale"})
 CORE_FIELDS = ("bid", "ask", "last", "volume")
 """Always present in a published quote (null when the provider has no value)."""
 
+_OPTIONAL_KIND = {
+    **dict.fromkeys(NUMBER_FIELDS - set(CORE_FIELDS), "number"),
+    **dict.fromkeys(TEXT_FIELDS, "text"),
+    **dict.fromkeys(FLAG_FIELDS, "flag"),
+}
 ALLOWED_FIELDS = (
     NUMBER_FIELDS
     | TEXT_FIELDS
@@ -76,9 +82,9 @@ def build_quote(
     """
     if not isinstance(payload, Mapping):
         raise InvalidQuote(f"a quote must be a mapping, got {type(payload).__name__}")
-    unknown = set(payload) - ALLOWED_FIELDS
-    if unknown:
-        raise InvalidQuote(f"unknown quote field(s): {', '.join(sorted(unknown))}")
+    if not ALLOWED_FIELDS.issuperset(payload):
+        unknown = sorted(set(payload) - ALLOWED_FIELDS)
+        raise InvalidQuote(f"unknown quote field(s): {', '.join(map(str, unknown))}")
     raw_symbol = symbol if symbol is not None else payload.get("symbol")
     try:
         clean_symbol = normalize_symbol(raw_symbol, aliases)  # type: ignore[arg-type]
@@ -88,9 +94,12 @@ def build_quote(
     quote: dict[str, Any] = {"type": "quote", "symbol": clean_symbol}
     for name in CORE_FIELDS:
         quote[name] = to_number(payload.get(name), name)
-    quote["timestamp"] = to_iso(payload.get("timestamp") or received, "timestamp")
+    timestamp = payload.get("timestamp") or received
+    quote["timestamp"] = to_iso(timestamp, "timestamp")
     quote["source"] = _text(source if source is not None else payload.get("source") or "unknown")
-    quote["received_at"] = to_iso(payload.get("received_at") or received, "received_at")
+    received = payload.get("received_at") or received
+    same = received is timestamp  # common for providers without a clock of their own
+    quote["received_at"] = quote["timestamp"] if same else to_iso(received, "received_at")
     _copy_optional(payload, quote, raw_symbol, clean_symbol)
     return quote
 
@@ -99,14 +108,19 @@ def _copy_optional(
     payload: Mapping[str, Any], quote: dict[str, Any], raw_symbol: Any, symbol: str
 ) -> None:
     for name, value in payload.items():
-        if name in NUMBER_FIELDS and name not in quote:
-            quote[name] = to_number(value, name)
-        elif name in TEXT_FIELDS:
-            quote[name] = None if value is None else _text(value, name)
-        elif name in FLAG_FIELDS:
-            if not isinstance(value, bool):
-                raise InvalidQuote(f"{name} must be true or false, got {value!r}")
-            quote[name] = value
+        kind = _OPTIONAL_KIND.get(name)
+        if kind is None:
+            continue
+        if kind == "number":
+            # Inline fast path for finite floats (NaN and inf fail x - x == 0): this loop
+            # runs for every field of every quote on the publish path.
+            if type(value) is not float or value - value != 0.0:
+                value = to_number(value, name)
+        elif kind == "text":
+            value = None if value is None else _text(value, name)
+        elif not isinstance(value, bool):
+            raise InvalidQuote(f"{name} must be true or false, got {value!r}")
+        quote[name] = value
     if "provider_symbol" not in quote and isinstance(raw_symbol, str):
         if raw_symbol.strip().upper() != symbol:
             quote["provider_symbol"] = raw_symbol.strip()
@@ -114,8 +128,11 @@ def _copy_optional(
 
 def to_number(value: Any, name: str = "value") -> int | float | None:
     """A JSON number from int/float/Decimal/numeric text; None stays None; NaN/inf refused."""
-    if value is None:
-        return None
+    kind = type(value)
+    if kind is float and value - value == 0.0:  # the hot path; NaN and inf fail x - x == 0
+        return value
+    if kind is int or value is None:
+        return value
     if isinstance(value, bool):
         raise InvalidQuote(f"{name} must be a number, got a boolean")
     if isinstance(value, int):
@@ -146,6 +163,8 @@ def to_iso(value: Any, name: str = "timestamp") -> str:
     """UTC ISO-8601 with milliseconds and `Z` from a datetime, ISO text or epoch s/ms."""
     if isinstance(value, datetime):
         moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+        if moment.tzinfo is UTC:  # the hot path: skip the conversion
+            return moment.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
     elif isinstance(value, str):
         try:
             moment = datetime.fromisoformat(value.strip())
@@ -157,12 +176,16 @@ def to_iso(value: Any, name: str = "timestamp") -> str:
         moment = datetime.fromtimestamp(seconds, UTC)
     else:
         raise InvalidQuote(f"{name} must be a time, got {value!r}"[:120])
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.isoformat(timespec="milliseconds") + "Z"
 
 
+@lru_cache(maxsize=4096)
 def epoch_ms(iso: str) -> int:
-    """Milliseconds since the epoch of a contract timestamp (`...Z`)."""
+    """Milliseconds since the epoch of a contract timestamp (`...Z`).
+
+    Cached: the snapshot endpoint reads the same quote for many requests between updates.
+    """
     return int(datetime.fromisoformat(iso).timestamp() * 1000)
 
 
@@ -172,9 +195,12 @@ def _text(value: Any, name: str = "source") -> str:
     return value.strip()[:MAX_TEXT]
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
+
+
 def encode(quote: Mapping[str, Any]) -> str:
     """Compact JSON; refuses NaN/Infinity, which are not JSON."""
-    return json.dumps(quote, separators=(",", ":"), allow_nan=False)
+    return _ENCODER.encode(quote)
 
 
 def encode_event(event: Mapping[str, Any]) -> str:

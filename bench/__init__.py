@@ -1,0 +1,1 @@
+"""Benchmarks: each measures LiveData beside a baseline in the same run."""
