@@ -18,7 +18,6 @@ SUBCOMMANDS = {
     "admin": "admin.cli:admin",
     "sim": "services.sim.process:sim",
     "snapshot": "livedata.tools:snapshot",
-    "tos": "services.tos.watcher:tos",
     "schwab": "services.schwab.cli:schwab",
 }
 

@@ -17,8 +17,6 @@ BLUEPRINTS = (
     "services.api.snapshot",
     "services.api.health",
     "services.api.openapi",
-    "services.schwab.accounts_api",
-    "services.tos.endpoint",
 )
 """Modules whose `bp` the app registers; a feature adds its module here."""
 
