@@ -18,7 +18,6 @@ SUBCOMMANDS = {
     "admin": "admin.cli:admin",
     "sim": "services.sim.process:sim",
     "snapshot": "livedata.tools:snapshot",
-    "schwab": "services.schwab.cli:schwab",
 }
 
 
