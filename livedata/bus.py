@@ -23,6 +23,8 @@ from livedata.settings import Settings
 
 # Why the body arrives without its closing brace: Python encodes each quote once, Lua
 # appends `seq` and `}` -- no JSON decode/encode inside Redis, so numbers keep their text.
+# The snapshot hash and the channel also get `stream_id`, the quote's position in the stream
+# (the stream entry cannot hold its own id): a consumer resumes from it with XRANGE.
 # Why a fresh symbol's seq starts at the server's clock in microseconds: an embedded Redis
 # restarts empty, and seq must still never go backwards for a subscriber that saw the old
 # values; within one Redis lifetime seq then grows by exactly one per quote.
@@ -43,11 +45,12 @@ for i = 2, #ARGV, 4 do
       seq = tonumber(now[1]) * 1000000 + tonumber(now[2])
       redis.call('HSET', seqs, symbol, string.format('%d', seq))
     end
-    local quote = body .. string.format('%d', seq) .. '}'
+    local quote = body .. string.format('%d', seq)
+    local id = redis.call('XADD', stream, 'MAXLEN', '~', maxlen, '*', 'symbol', symbol,
+                          'quote', quote .. '}')
+    quote = quote .. ',"stream_id":"' .. id .. '"}'
     redis.call('HSET', latest, symbol, quote)
     redis.call('HSET', stamps, symbol, ts)
-    local id = redis.call('XADD', stream, 'MAXLEN', '~', maxlen, '*', 'symbol', symbol,
-                          'quote', quote)
     redis.call('PUBLISH', channel, quote)
     out[#out + 1] = seq
     out[#out + 1] = id
@@ -87,6 +90,12 @@ class Bus:
     @classmethod
     def from_settings(cls, settings: Settings) -> Bus:
         return cls(redis_client(settings), settings)
+
+    def close(self) -> None:
+        """Close the connection pools (tests, and processes that build many buses)."""
+        self.redis.close()
+        if self._bytes is not None:
+            self._bytes.close()
 
     def publish_quote(
         self, symbol: str, payload: Mapping[str, Any], source: str | None = None

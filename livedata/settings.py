@@ -36,6 +36,7 @@ class Settings:
     max_symbols: int = 500
     quote_stream_maxlen: int = 100_000
     quote_stale_after: float = 10.0
+    sse_max_streams: int = 100
     sim_symbols: tuple[str, ...] = DEFAULT_SIM_SYMBOLS
     sim_rate: float = 20.0
     tos_workbook_dir: Path = Path("var/tos")
@@ -69,6 +70,7 @@ class Settings:
                 "QUOTE_STREAM_MAXLEN", cls.quote_stream_maxlen, minimum=100
             ),
             quote_stale_after=reader.number("QUOTE_STALE_AFTER", cls.quote_stale_after),
+            sse_max_streams=reader.integer("SSE_MAX_STREAMS", cls.sse_max_streams, minimum=1),
             sim_symbols=reader.items("SIM_SYMBOLS") or DEFAULT_SIM_SYMBOLS,
             sim_rate=reader.number("SIM_RATE", cls.sim_rate),
             tos_workbook_dir=Path(reader.text("TOS_WORKBOOK_DIR") or "var/tos"),

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import redis
+from werkzeug.serving import make_server
 
 from livedata.bus import Bus
 from livedata.connections import redis_client
 from livedata.embedded_redis import RedisProcess, free_port
 from livedata.settings import Settings
+from services.api.stream_session import SHUTDOWN
 
 
 def wait_for(condition: Callable[[], object], timeout: float = 10.0, every: float = 0.02):
@@ -68,10 +71,25 @@ def bus(settings: Settings, rclient: redis.Redis) -> Bus:
 
 
 @pytest.fixture
-def app(settings: Settings):
+def make_app():
+    """Build API apps (from Settings); their threads and connections end with the test."""
     from services.api import create_app
 
-    return create_app({"SETTINGS": settings, "TESTING": True})
+    apps = []
+
+    def build(settings: Settings):
+        apps.append(create_app({"SETTINGS": settings, "TESTING": True}))
+        return apps[-1]
+
+    yield build
+    for app in apps:
+        app.extensions["livedata_fanout"].stop()
+        app.extensions["livedata"].close()
+
+
+@pytest.fixture
+def app(make_app, settings: Settings):
+    return make_app(settings)
 
 
 @pytest.fixture
@@ -81,3 +99,16 @@ def client(app):
 
 RedisServer = RedisProcess  # the name tests use for a server they own
 __all__ = ["RedisServer", "free_port", "wait_for"]
+
+
+@pytest.fixture
+def api_server(app) -> Iterator[str]:
+    """The API app on a real HTTP server (threaded werkzeug) on a free port; yields its URL."""
+    server = make_server("127.0.0.1", free_port(), app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    SHUTDOWN.set()  # end open SSE streams so the server can stop
+    server.shutdown()
+    thread.join(5)
+    SHUTDOWN.clear()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -10,11 +11,13 @@ from flask import Flask
 
 from livedata.bus import Bus
 from livedata.connections import redis_client
+from livedata.fanout import Fanout
 from livedata.settings import Settings
 from services.api import errors
 
 BLUEPRINTS = (
     "services.api.snapshot",
+    "services.api.stream",
     "services.api.health",
     "services.api.openapi",
 )
@@ -31,6 +34,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # Requests never retry: with Redis away the caller gets a 503 in one socket timeout.
     app.extensions["livedata"] = Bus(redis_client(settings, retries=0), settings)
     app.extensions["livedata_settings"] = settings
+    app.extensions["livedata_fanout"] = Fanout(settings)
+    app.extensions["livedata_streams"] = threading.BoundedSemaphore(settings.sse_max_streams)
     errors.register(app)
     for module in BLUEPRINTS:
         app.register_blueprint(importlib.import_module(module).bp)

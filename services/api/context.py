@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app
 
 from livedata.bus import Bus
+from livedata.fanout import Fanout
 from livedata.settings import Settings
 
 
@@ -16,3 +17,8 @@ def bus() -> Bus:
 def settings() -> Settings:
     """The app's Settings."""
     return current_app.extensions["livedata_settings"]
+
+
+def fanout() -> Fanout:
+    """The process's subscriber and snapshot mirror (started on first use)."""
+    return current_app.extensions["livedata_fanout"].start()

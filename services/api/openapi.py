@@ -68,6 +68,38 @@ PATHS: dict[str, Any] = {
             },
         }
     },
+    "/api/feed/quotes/stream/": {
+        "get": {
+            "summary": "Live quotes as Server-Sent Events: a snapshot event, then quote events",
+            "description": "Each quote event's `id` is its stream position; reconnecting with "
+            "`Last-Event-ID` replays what was missed (or sends a fresh snapshot when it was "
+            "trimmed). A `resync` event means the client fell behind; a fresh snapshot follows.",
+            "parameters": [
+                SYMBOLS_PARAM,
+                {
+                    "name": "conflate_ms",
+                    "in": "query",
+                    "required": False,
+                    "description": "Send at most one quote per symbol per interval (50-60000).",
+                    "schema": {"type": "integer", "minimum": 50, "maximum": 60000},
+                },
+                {
+                    "name": "Last-Event-ID",
+                    "in": "header",
+                    "required": False,
+                    "schema": {"type": "string", "pattern": "^[0-9]{1,20}-[0-9]{1,20}$"},
+                },
+            ],
+            "responses": {
+                "200": {
+                    "description": "An endless event stream",
+                    "content": {"text/event-stream": {"schema": {"type": "string"}}},
+                },
+                "400": _json(ERROR, "bad symbols, conflate_ms or Last-Event-ID"),
+                "503": _json(ERROR, "too many open streams, or Redis is unavailable"),
+            },
+        }
+    },
     "/api/feed/providers/": {
         "get": {
             "summary": "Health record of every provider",
@@ -88,6 +120,29 @@ PATHS: dict[str, Any] = {
                 "503": _json(ERROR, "Redis is unavailable"),
             },
         }
+    },
+    **{
+        f"/api/feed/accounts/{{account_id}}/{kind}/": {
+            "get": {
+                "summary": f"Latest {kind} of one account",
+                "parameters": [
+                    {
+                        "name": "account_id",
+                        "in": "path",
+                        "required": True,
+                        "description": "Account hash or alias (1-128 of `A-Za-z0-9._-`)",
+                        "schema": {"type": "string"},
+                    },
+                ],  # fmt: skip
+                "responses": {
+                    "200": _json({"type": "object"}, f"The {kind} JSON (design section 3)"),
+                    "400": _json(ERROR, "malformed id, or a full account number"),
+                    "404": _json(ERROR, f"no {kind} published for this account"),
+                    "503": _json(ERROR, "Redis is unavailable"),
+                },
+            }
+        }
+        for kind in ("positions", "balances")
     },
     "/healthz": {
         "get": {

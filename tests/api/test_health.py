@@ -2,7 +2,6 @@ import time
 
 from livedata.health import Heartbeat, write_health
 from livedata.settings import Settings
-from services.api import create_app
 from tests.conftest import free_port
 
 
@@ -17,12 +16,12 @@ def test_providers_lists_health_records(client, rclient):
     assert body["count"] == 1 and body["providers"][0]["provider"] == "sim"
 
 
-def app_on(url):
-    return create_app({"SETTINGS": Settings.from_env({"REDIS_URL": url}), "TESTING": True})
+def app_on(make_app, url):
+    return make_app(Settings.from_env({"REDIS_URL": url}))
 
 
-def test_redis_down_is_a_fast_503_everywhere():
-    client = app_on(f"redis://127.0.0.1:{free_port()}/0").test_client()
+def test_redis_down_is_a_fast_503_everywhere(make_app):
+    client = app_on(make_app, f"redis://127.0.0.1:{free_port()}/0").test_client()
     for url in ("/healthz", "/api/feed/providers/", "/api/feed/quotes/snapshot/?symbols=ES"):
         started = time.monotonic()
         resp = client.get(url)
@@ -31,8 +30,8 @@ def test_redis_down_is_a_fast_503_everywhere():
         assert time.monotonic() - started < 3
 
 
-def test_a_frozen_redis_is_a_503_within_3_seconds(own_redis):
-    client = app_on(own_redis.url).test_client()
+def test_a_frozen_redis_is_a_503_within_3_seconds(make_app, own_redis):
+    client = app_on(make_app, own_redis.url).test_client()
     assert client.get("/healthz").status_code == 200
     own_redis.freeze()
     started = time.monotonic()

@@ -66,9 +66,7 @@ def test_bad_input_is_a_400_json_error(client, rclient, query, message):
     assert rclient.dbsize() == 0  # nothing was written
 
 
-def test_max_symbols_setting_is_honoured(settings):
-    from services.api import create_app
-
-    app = create_app({"SETTINGS": settings.with_overrides(max_symbols=2), "TESTING": True})
+def test_max_symbols_setting_is_honoured(make_app, settings):
+    app = make_app(settings.with_overrides(max_symbols=2))
     resp = app.test_client().get(URL + "?symbols=ES,NQ,YM")
     assert resp.status_code == 400 and "at most 2" in resp.get_json()["error"]

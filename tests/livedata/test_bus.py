@@ -27,7 +27,7 @@ def test_publish_quote_writes_hash_stream_and_channel_with_the_same_seq(bus, rcl
     stored = json.loads(rclient.hget(channels.LATEST_QUOTES, "ES"))
     [(stream_id, fields)] = rclient.xrange(channels.QUOTE_STREAM)
     streamed = json.loads(fields["quote"])
-    assert published == stored == streamed
+    assert published == stored == {**streamed, "stream_id": stream_id}
     assert published["seq"] == result.seq and stream_id == result.stream_id
     assert published["symbol"] == "ES" and published["provider_symbol"] == "/ES:XCME"
     pubsub.close()

@@ -1,0 +1,157 @@
+"""One SSE client's quote stream: snapshot or replay first, then live quotes, gap-free.
+
+Every event a client receives carries the quote's stream id as its SSE `id:`, so a client
+that reconnects with `Last-Event-ID` is replayed exactly what it missed from the capped
+stream; when those entries have been trimmed away it gets a fresh snapshot instead.
+Duplicates (the subscriber and the replay overlap by design) are dropped by `seq`.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+
+from livedata import channels, sse
+from livedata.bus import Bus
+from livedata.fanout import QUOTE_TAIL, Fanout, Subscription
+
+KEEPALIVE = 15.0
+"""Seconds of silence before a keepalive comment."""
+
+RETRY_MS = 2000
+REPLAY_LIMIT = 10_000
+"""Most stream entries replayed on resume; a longer outage gets a fresh snapshot."""
+
+SHUTDOWN = threading.Event()
+"""Set on SIGTERM (see gunicorn_conf): every stream ends within a second."""
+
+
+class QuoteStream:
+    """Yields the SSE bytes of one client; `close()` must follow (the view ensures it)."""
+
+    def __init__(
+        self,
+        bus: Bus,
+        fanout: Fanout,
+        symbols: list[str],
+        last_id: str | None,
+        conflate_ms: int | None,
+    ) -> None:
+        self.bus, self.fanout, self.symbols = bus, fanout, symbols
+        self.wanted = set(symbols)
+        self.last_id, self.conflate_ms = last_id, conflate_ms
+        self.sent_seq: dict[str, int] = {}
+        self._last_beat = time.monotonic()
+        # Subscribe before reading the snapshot: a quote published in between is then in
+        # the queue, in the snapshot, or both -- never in neither.
+        self.sub: Subscription | None = None
+        if conflate_ms is None:
+            self.sub = fanout.subscribe(channels.quote_channel(s) for s in symbols)
+
+    def close(self) -> None:
+        if self.sub is not None:
+            self.fanout.unsubscribe(self.sub)
+
+    def events(self) -> Iterator[bytes]:
+        yield sse.retry(RETRY_MS)
+        resumed = self.last_id is not None and (yield from self._replay())
+        if not resumed:
+            yield self._snapshot()
+        yield from (self._conflated() if self.conflate_ms else self._live())
+
+    def _live(self) -> Iterator[bytes]:
+        assert self.sub is not None
+        while not SHUTDOWN.is_set():
+            messages, resync = self.sub.take(timeout=1.0)
+            for message in messages:
+                if message.symbol is not None and self._is_new(message.symbol, message.seq):
+                    self.last_id = message.stream_id or self.last_id
+                    yield sse.event("quote", message.data, message.stream_id)
+            if resync == "slow":
+                yield sse.event("resync", '{"reason":"slow"}')
+                yield self._snapshot()
+            elif resync and not (yield from self._replay()):
+                yield sse.event("resync", json.dumps({"reason": resync}))
+                yield self._snapshot()
+            if not messages and not resync:
+                yield from self._keepalive()
+
+    def _conflated(self) -> Iterator[bytes]:
+        """At most one event per symbol per interval: the cost no longer grows with the rate."""
+        assert self.conflate_ms is not None
+        while not SHUTDOWN.wait(self.conflate_ms / 1000):
+            raw = self._latest()
+            for stored in raw:
+                if stored is None:
+                    continue
+                symbol, seq, stream_id = _describe(stored)
+                if self._is_new(symbol, seq):
+                    yield sse.event("quote", stored, stream_id)
+            yield from self._keepalive()
+
+    def _keepalive(self) -> Iterator[bytes]:
+        """A comment after KEEPALIVE seconds of silence; writing it also reveals a gone client."""
+        now = time.monotonic()
+        if now - self._last_beat >= KEEPALIVE:
+            self._last_beat = now
+            yield sse.comment("keepalive")
+
+    def _snapshot(self) -> bytes:
+        raw = self._latest()
+        quotes = [q for q in raw if q is not None]
+        ids = []
+        for stored in quotes:
+            symbol, seq, stream_id = _describe(stored)
+            self.sent_seq[symbol] = max(seq, self.sent_seq.get(symbol, 0))
+            ids.append(stream_id)
+        newest = max(ids, key=sse.stream_id_key, default=None)
+        self.last_id = newest or self.last_id
+        body = b'{"quotes":[%s],"count":%d}' % (b",".join(quotes), len(quotes))
+        return sse.event("snapshot", body, newest)
+
+    def _replay(self) -> Iterator[bytes]:
+        """Send what the stream holds after `last_id`; False when a snapshot is needed."""
+        if self.last_id is None or not self._still_in_stream(self.last_id):
+            return False
+        entries = self.bus.redis.xrange(
+            channels.QUOTE_STREAM, min=f"({self.last_id}", count=REPLAY_LIMIT + 1
+        )
+        if len(entries) > REPLAY_LIMIT:
+            return False
+        for stream_id, fields in entries:
+            symbol = fields.get("symbol")
+            if symbol in self.wanted:
+                quote = json.loads(fields["quote"])
+                if self._is_new(symbol, quote["seq"]):
+                    yield sse.event("quote", _with_stream_id(fields["quote"], stream_id), stream_id)
+            self.last_id = stream_id
+        return True
+
+    def _still_in_stream(self, last_id: str) -> bool:
+        first = self.bus.redis.xrange(channels.QUOTE_STREAM, count=1)
+        return bool(first) and sse.stream_id_key(first[0][0]) <= sse.stream_id_key(last_id)
+
+    def _latest(self) -> list[bytes | None]:
+        mirrored = self.fanout.snapshot(self.symbols)
+        return mirrored if mirrored is not None else self.bus.snapshot_raw(self.symbols)
+
+    def _is_new(self, symbol: str, seq: int) -> bool:
+        if seq <= self.sent_seq.get(symbol, 0):
+            return False
+        self.sent_seq[symbol] = seq
+        return True
+
+
+def _describe(stored: bytes) -> tuple[str, int, str]:
+    """symbol, seq and stream id of a stored quote, without parsing all of it."""
+    start = stored.index(b'"symbol":"') + 10
+    symbol = stored[start : stored.index(b'"', start)].decode()
+    match = QUOTE_TAIL.search(stored)
+    return (symbol, int(match[1]), match[2].decode()) if match else (symbol, 0, "")
+
+
+def _with_stream_id(quote: str, stream_id: str) -> str:
+    """A stream entry's quote as the channel carries it (the entry cannot hold its own id)."""
+    return f'{quote[:-1]},"stream_id":"{stream_id}"}}'
