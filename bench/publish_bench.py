@@ -83,3 +83,8 @@ def report(results: dict[str, float]) -> str:
     for name, value in results.items():
         lines.append(f"| {name} | {value:,.0f} | {value / baseline:.1f}x |")
     return "\n".join(lines)
+
+
+def run(work: Path) -> str:
+    """The measurement as a RESULTS.md section."""
+    return f"## Publish path\n\n{DESCRIPTION}\n\n{report(measure(work))}"

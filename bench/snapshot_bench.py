@@ -104,3 +104,8 @@ def report(results: dict[str, dict]) -> str:
             f"| {name} | {r['rps']:,.0f} | {r['p50']} | {r['p99']} | {r['rps'] / baseline:.2f}x |"
         )
     return "\n".join(lines)
+
+
+def run(work: Path) -> str:
+    """The measurement as a RESULTS.md section."""
+    return f"## Snapshot endpoint\n\n{DESCRIPTION}\n\n{report(measure(work))}"

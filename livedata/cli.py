@@ -18,6 +18,8 @@ SUBCOMMANDS = {
     "admin": "admin.cli:admin",
     "sim": "services.sim.process:sim",
     "snapshot": "livedata.tools:snapshot",
+    "tail": "livedata.tools:tail",
+    "tos": "services.tos.watcher:tos",
 }
 
 

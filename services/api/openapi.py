@@ -121,28 +121,60 @@ PATHS: dict[str, Any] = {
             },
         }
     },
-    **{
-        f"/api/feed/accounts/{{account_id}}/{kind}/": {
-            "get": {
-                "summary": f"Latest {kind} of one account",
-                "parameters": [
+    "/api/feed/tos/quotes/latest/": {
+        "get": {
+            "summary": "Read a TOS RTD workbook range, publish each row, return rows and quotes",
+            "parameters": [
+                {
+                    "name": name,
+                    "in": "query",
+                    "required": False,
+                    "description": description,
+                    "schema": {"type": "string"},
+                }
+                for name, description in (
+                    ("consumer", "Who asks (1-64 of `A-Za-z0-9._-`); echoed back."),
+                    (
+                        "file_path",
+                        "Workbook NAME in TOS_WORKBOOK_DIR (`.xlsx`/`.xlsm`); of a Windows path "
+                        "such as `A:\\Thor\\CleanData.xlsm` only the name is used; `..`, absolute "
+                        "and UNC paths are refused. Default: the first of TOS_WORKBOOK.",
+                    ),
+                    ("sheet_name", "Worksheet; default TOS_SHEET (`LiveData`)."),
+                    (
+                        "data_range",
+                        "Bounded range, header row first, e.g. `A1:M12`; default TOS_RANGE "
+                        "(`A1:N13`); at most 20,000 cells.",
+                    ),
+                )
+            ],
+            "responses": {
+                "200": _json(
                     {
-                        "name": "account_id",
-                        "in": "path",
-                        "required": True,
-                        "description": "Account hash or alias (1-128 of `A-Za-z0-9._-`)",
-                        "schema": {"type": "string"},
+                        "type": "object",
+                        "required": ["quotes", "rows", "count", "source", "workbook", "as_of"],
+                        "properties": {
+                            "quotes": {"type": "array", "items": QUOTE_SCHEMA},
+                            "rows": {"type": "array", "items": {"type": "object"}},
+                            "count": {"type": "integer"},
+                            "source": {"const": "tos_excel"},
+                            "consumer": {"type": ["string", "null"]},
+                            "workbook": {"type": "string"},
+                            "sheet": {"type": "string"},
+                            "range": {"type": "string"},
+                            "as_of": {"type": "string", "format": "date-time"},
+                        },
                     },
-                ],  # fmt: skip
-                "responses": {
-                    "200": _json({"type": "object"}, f"The {kind} JSON (design section 3)"),
-                    "400": _json(ERROR, "malformed id, or a full account number"),
-                    "404": _json(ERROR, f"no {kind} published for this account"),
-                    "503": _json(ERROR, "Redis is unavailable"),
-                },
-            }
+                    "The rows (header -> cached value) and the quotes published from them",
+                ),
+                "400": _json(ERROR, "bad file_path, sheet_name, data_range or consumer"),
+                "404": _json(ERROR, "no such workbook in TOS_WORKBOOK_DIR"),
+                "409": _json(ERROR, "the same range is being read for another request"),
+                "413": _json(ERROR, "the workbook file is too large"),
+                "422": _json(ERROR, "not a readable workbook (corrupt or truncated)"),
+                "503": _json(ERROR, "Redis is unavailable"),
+            },
         }
-        for kind in ("positions", "balances")
     },
     "/healthz": {
         "get": {
