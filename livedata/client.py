@@ -13,8 +13,10 @@ the API it reads the SSE endpoint and resumes with `Last-Event-ID`.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import socket
 import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -38,8 +40,15 @@ class LiveDataClient:
         if not redis_url and not api_url:
             raise ValueError("LiveDataClient needs redis_url or api_url")
         self.redis_url, self.api_url = redis_url, api_url.rstrip("/") if api_url else None
-        self.stop = threading.Event()  # set it to end a subscribe() loop
+        self.stop = threading.Event()  # set by close(); ends a subscribe() loop
         self._redis: redis.Redis | None = None
+        self._response: requests.Response | None = None
+
+    def close(self) -> None:
+        """End `subscribe` from any thread; its connections are released as it returns."""
+        self.stop.set()
+        if self._response is not None:
+            _interrupt(self._response)
 
     @property
     def redis(self) -> redis.Redis:
@@ -70,9 +79,14 @@ class LiveDataClient:
         names = [normalize_symbol(s) for s in symbols]
         tracker = SeqTracker()
         source = self._redis_quotes if self.redis_url else self._sse_quotes
-        for quote in source(names, tracker):
-            if tracker.accept(quote):
-                yield quote
+        try:
+            for quote in source(names, tracker):
+                if tracker.accept(quote):
+                    yield quote
+        finally:
+            if self._redis is not None:  # the pubsub loop notices stop within a second
+                self._redis.close()
+                self._redis = None
 
     def _redis_quotes(self, names: list[str], tracker: SeqTracker) -> Iterator[Quote]:
         backoff = Backoff(cap=2.0)
@@ -128,10 +142,13 @@ class LiveDataClient:
                     stream=True,
                     timeout=(3, 30),
                 ) as resp:
+                    self._response = resp
                     resp.raise_for_status()
                     backoff.reset()
                     yield from self._read_events(resp)
-            except (requests.ConnectionError, requests.Timeout, requests.HTTPError) as exc:
+            except (requests.RequestException, OSError) as exc:
+                if self.stop.is_set():
+                    return  # close() cut the connection on purpose
                 log.warning("lost the stream (%s); resuming", type(exc).__name__)
                 self.stop.wait(backoff.next_delay())
 
@@ -144,6 +161,17 @@ class LiveDataClient:
                 yield from json.loads(event.data)["quotes"]
             elif event.name == "quote":
                 yield json.loads(event.data)
+
+
+def _interrupt(resp: requests.Response) -> None:
+    """Unblock a thread reading `resp`: closing alone does not wake a blocked recv()."""
+    # urllib3 -> http.client.HTTPResponse -> buffered reader -> SocketIO -> the socket.
+    fp = getattr(getattr(resp.raw, "_fp", None), "fp", None)
+    sock = getattr(getattr(fp, "raw", None), "_sock", None)
+    if isinstance(sock, socket.socket):
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+    resp.close()
 
 
 class SeqTracker:

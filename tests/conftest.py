@@ -102,13 +102,33 @@ __all__ = ["RedisServer", "free_port", "wait_for"]
 
 
 @pytest.fixture
-def api_server(app) -> Iterator[str]:
-    """The API app on a real HTTP server (threaded werkzeug) on a free port; yields its URL."""
-    server = make_server("127.0.0.1", free_port(), app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    SHUTDOWN.set()  # end open SSE streams so the server can stop
-    server.shutdown()
-    thread.join(5)
-    SHUTDOWN.clear()
+def serve():
+    """Serve API apps on real HTTP servers (threaded werkzeug, free ports); yields a starter.
+
+    At teardown every open SSE stream is ended and waited for, so no request thread
+    outlives the test (and its Redis connections).
+    """
+    servers = []
+
+    def start(app) -> str:
+        server = make_server("127.0.0.1", free_port(), app, threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append((server, app))
+        return f"http://127.0.0.1:{server.server_port}"
+
+    yield start
+    SHUTDOWN.set()
+    try:
+        for server, app in servers:
+            server.shutdown()
+            slots = app.extensions["livedata_streams"]
+            limit = app.extensions["livedata_settings"].sse_max_streams
+            wait_for(lambda slots=slots, limit=limit: slots._value == limit, timeout=5)
+    finally:
+        SHUTDOWN.clear()
+
+
+@pytest.fixture
+def api_server(serve, app) -> str:
+    """The test's API app on a real HTTP server; its URL."""
+    return serve(app)

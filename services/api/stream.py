@@ -26,14 +26,19 @@ def quote_stream() -> Response:
     slots: threading.BoundedSemaphore = current_app.extensions["livedata_streams"]
     if not slots.acquire(blocking=False):
         raise BadRequest("too many open streams on this server; retry shortly", 503)
+    session = None
     try:
         session = QuoteStream(bus(), fanout(), symbols, last_id, conflate_ms)
-    except BaseException:
+        opening = session.opening()
+    except BaseException:  # e.g. Redis away: the error handler answers 503
+        if session is not None:
+            session.close()
         slots.release()
         raise
 
     def generate():
         try:
+            yield opening
             yield from session.events()
         finally:  # the client left, the server stops, or Redis failed: free everything
             session.close()

@@ -54,11 +54,18 @@ class QuoteStream:
         if self.sub is not None:
             self.fanout.unsubscribe(self.sub)
 
+    def opening(self) -> bytes:
+        """The retry hint and the replay or snapshot, read before the response starts.
+
+        Read eagerly so that Redis being away is a 503 the client can see, not a stream
+        that breaks after its 200.
+        """
+        replayed = self._replay() if self.last_id is not None else None
+        events = replayed if replayed is not None else [self._snapshot()]
+        return sse.retry(RETRY_MS) + b"".join(events)
+
     def events(self) -> Iterator[bytes]:
-        yield sse.retry(RETRY_MS)
-        resumed = self.last_id is not None and (yield from self._replay())
-        if not resumed:
-            yield self._snapshot()
+        """Everything after the opening: live quotes, or conflated ones."""
         yield from (self._conflated() if self.conflate_ms else self._live())
 
     def _live(self) -> Iterator[bytes]:
@@ -72,11 +79,19 @@ class QuoteStream:
             if resync == "slow":
                 yield sse.event("resync", '{"reason":"slow"}')
                 yield self._snapshot()
-            elif resync and not (yield from self._replay()):
-                yield sse.event("resync", json.dumps({"reason": resync}))
-                yield self._snapshot()
+            elif resync:
+                yield from self._recover(resync)
             if not messages and not resync:
                 yield from self._keepalive()
+
+    def _recover(self, reason: str) -> Iterator[bytes]:
+        """After the subscriber reconnected: replay the gap, or resync when it is gone."""
+        replayed = self._replay()
+        if replayed is None:
+            yield sse.event("resync", json.dumps({"reason": reason}))
+            yield self._snapshot()
+        else:
+            yield from replayed
 
     def _conflated(self) -> Iterator[bytes]:
         """At most one event per symbol per interval: the cost no longer grows with the rate."""
@@ -111,23 +126,24 @@ class QuoteStream:
         body = b'{"quotes":[%s],"count":%d}' % (b",".join(quotes), len(quotes))
         return sse.event("snapshot", body, newest)
 
-    def _replay(self) -> Iterator[bytes]:
-        """Send what the stream holds after `last_id`; False when a snapshot is needed."""
+    def _replay(self) -> list[bytes] | None:
+        """The events the stream holds after `last_id`; None when a snapshot is needed."""
         if self.last_id is None or not self._still_in_stream(self.last_id):
-            return False
+            return None
         entries = self.bus.redis.xrange(
             channels.QUOTE_STREAM, min=f"({self.last_id}", count=REPLAY_LIMIT + 1
         )
         if len(entries) > REPLAY_LIMIT:
-            return False
+            return None
+        events = []
         for stream_id, fields in entries:
             symbol = fields.get("symbol")
-            if symbol in self.wanted:
-                quote = json.loads(fields["quote"])
-                if self._is_new(symbol, quote["seq"]):
-                    yield sse.event("quote", _with_stream_id(fields["quote"], stream_id), stream_id)
+            if symbol in self.wanted and self._is_new(symbol, json.loads(fields["quote"])["seq"]):
+                events.append(
+                    sse.event("quote", _with_stream_id(fields["quote"], stream_id), stream_id)
+                )
             self.last_id = stream_id
-        return True
+        return events
 
     def _still_in_stream(self, last_id: str) -> bool:
         first = self.bus.redis.xrange(channels.QUOTE_STREAM, count=1)
