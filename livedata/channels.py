@@ -21,6 +21,9 @@ QUOTE_TIMESTAMPS = f"{PREFIX}:latest:quote_ts"
 PROVIDERS = f"{PREFIX}:providers"
 """Hash: provider name -> health JSON."""
 
+SCHWAB_CONTROL = f"{PREFIX}:control:schwab"
+"""Pub/sub: subscription changes for the Schwab provider (`{"action":"add","symbols":[...]}`)."""
+
 ALL_CHANNELS_PATTERN = f"{PREFIX}:*"
 """Pattern matching every pub/sub channel LiveData publishes on."""
 

@@ -20,6 +20,7 @@ SUBCOMMANDS = {
     "snapshot": "livedata.tools:snapshot",
     "tail": "livedata.tools:tail",
     "tos": "services.tos.watcher:tos",
+    "schwab": "services.schwab.cli:schwab",
 }
 
 

@@ -15,7 +15,7 @@ from livedata.embedded_redis import server_command
 from livedata.settings import Settings
 
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
-PROVIDER_PROGRAMS = ("sim", "tos")
+PROVIDER_PROGRAMS = ("sim", "tos", "schwab")
 """Providers that have a supervisord program; LIVEDATA_PROVIDERS picks among them."""
 
 

@@ -20,6 +20,7 @@ BLUEPRINTS = (
     "services.api.stream",
     "services.api.health",
     "services.api.openapi",
+    "services.schwab.accounts_api",
     "services.tos.endpoint",
 )
 """Modules whose `bp` the app registers; a feature adds its module here."""

@@ -176,6 +176,47 @@ PATHS: dict[str, Any] = {
             },
         }
     },
+    "/api/feed/accounts/": {
+        "get": {
+            "summary": "Accounts with published data (broker hash or alias, never the number)",
+            "responses": {
+                "200": _json(
+                    {
+                        "type": "object",
+                        "properties": {
+                            "accounts": {"type": "array", "items": {"type": "object"}},
+                            "count": {"type": "integer"},
+                        },
+                    },
+                    "Each account_id with positions_at and balances_at",
+                ),
+                "503": _json(ERROR, "Redis is unavailable"),
+            },
+        }
+    },
+    **{
+        f"/api/feed/accounts/{{account_id}}/{kind}/": {
+            "get": {
+                "summary": f"Latest {kind} of one account",
+                "parameters": [
+                    {
+                        "name": "account_id",
+                        "in": "path",
+                        "required": True,
+                        "description": "Account hash or alias (1-128 of `A-Za-z0-9._-`)",
+                        "schema": {"type": "string"},
+                    },
+                ],
+                "responses": {
+                    "200": _json({"type": "object"}, f"The {kind} JSON (design section 3)"),
+                    "400": _json(ERROR, "malformed id, or a full account number"),
+                    "404": _json(ERROR, f"no {kind} published for this account"),
+                    "503": _json(ERROR, "Redis is unavailable"),
+                },
+            }
+        }
+        for kind in ("positions", "balances")
+    },
     "/healthz": {
         "get": {
             "summary": "Liveness: 200 when Redis answers",
