@@ -31,6 +31,11 @@ class RedactingFormatter(logging.Formatter):
         return redact(super().format(record))
 
 
+CHATTY_LIBRARIES = ("requests_oauthlib", "oauthlib", "websockets", "urllib3")
+"""At DEBUG these log request bodies, token responses and streamer frames (with the LOGIN
+token); the redactor cannot recognise every shape, so they never log below WARNING."""
+
+
 def setup_logging(level: str = "INFO") -> None:
     """Log to stdout, unbuffered, one line per event (supervisord and compose collect it)."""
     handler = logging.StreamHandler(sys.stdout)
@@ -38,4 +43,6 @@ def setup_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    for name in CHATTY_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.WARNING)
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]

@@ -19,3 +19,14 @@ def test_the_formatter_redacts_arguments_too():
         "x", logging.INFO, __file__, 1, "got %s", ("refresh_token=zzz",), None
     )
     assert "zzz" not in RedactingFormatter("%(message)s").format(record)
+
+
+def test_libraries_that_log_tokens_stay_quiet_even_at_debug():
+    from livedata.logs import setup_logging
+
+    setup_logging("DEBUG")
+    try:
+        assert logging.getLogger("requests_oauthlib").getEffectiveLevel() == logging.WARNING
+        assert logging.getLogger("websockets.client").getEffectiveLevel() == logging.WARNING
+    finally:
+        logging.getLogger().setLevel(logging.WARNING)
