@@ -24,9 +24,11 @@ def test_the_formatter_redacts_arguments_too():
 def test_libraries_that_log_tokens_stay_quiet_even_at_debug():
     from livedata.logs import setup_logging
 
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
     setup_logging("DEBUG")
     try:
         assert logging.getLogger("requests_oauthlib").getEffectiveLevel() == logging.WARNING
         assert logging.getLogger("websockets.client").getEffectiveLevel() == logging.WARNING
     finally:
-        logging.getLogger().setLevel(logging.WARNING)
+        root.handlers[:], root.level = handlers, level
