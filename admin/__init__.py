@@ -1,56 +1,47 @@
-"""The admin app: provider health at a glance (the full htmx page comes with its own issue)."""
+"""The admin app: provider health, live traffic, the snapshot board and the Schwab login.
+
+Server-rendered Jinja fragments swapped in by htmx (vendored under static/vendor, so the page
+works offline); live traffic arrives over Server-Sent Events. gunicorn runs `create_app()`.
+"""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, render_template
+from flask import Flask
 
-from livedata.connections import REDIS_ERRORS, redis_client
-from livedata.exceptions import SettingsError
-from livedata.health import read_health
+from admin import filters, security
+from admin.context import AdminState
 from livedata.settings import Settings
 
-LOOPBACK = ("127.0.0.1", "localhost", "[::1]", "::1")
+BLUEPRINTS = (
+    "admin.auth",
+    "admin.pages",
+    "admin.providers",
+    "admin.traffic",
+    "admin.board",
+    "admin.schwab",
+)
+"""Modules whose `bp` the app registers: one per area of the page."""
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the admin app; refuses a non-loopback bind without ADMIN_TOKEN."""
+    """Build the admin app. `config` may hold `SETTINGS`, `MAX_STREAMS` and Flask options.
+
+    Refuses (SettingsError) a non-loopback ADMIN_BIND without ADMIN_TOKEN.
+    """
     app = Flask(__name__)
     app.config.from_mapping(config or {})
     settings = app.config.get("SETTINGS") or Settings.from_env()
-    check_exposure(settings)
-    client = redis_client(settings, retries=0)
-
-    @app.get("/")
-    def index():
-        try:
-            providers, error = read_health(client), None
-        except REDIS_ERRORS:
-            providers, error = [], "Redis is unavailable"
-        simulated = any(p.get("simulated") and p["status"] != "down" for p in providers)
-        page = render_template(
-            "index.html",
-            providers=providers,
-            simulated=simulated,
-            error=error,
-            api_bind=settings.api_bind,
-        )
-        return page, (503 if error else 200)
-
-    @app.after_request
-    def security_headers(response):
-        response.headers["Content-Security-Policy"] = "default-src 'self'"
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "no-referrer"
-        return response
-
+    security.check_exposure(settings)
+    app.extensions["admin"] = AdminState(settings, app.config.get("MAX_STREAMS"))
+    security.install(app, settings)
+    filters.install(app)
+    for module in BLUEPRINTS:
+        app.register_blueprint(importlib.import_module(module).bp)
     return app
 
 
-def check_exposure(settings: Settings) -> None:
-    """The admin page controls logins: off loopback it must be behind ADMIN_TOKEN."""
-    host = settings.admin_bind.rpartition(":")[0]
-    if host not in LOOPBACK and not settings.admin_token:
-        raise SettingsError(f"ADMIN_BIND {settings.admin_bind} is not loopback: set ADMIN_TOKEN")
+check_exposure = security.check_exposure  # kept importable from `admin`

@@ -7,8 +7,8 @@ stays under supervisord's stopwaitsecs so a stop never turns into a kill.
 """
 
 import os
-import signal
 
+from livedata.gunicorn_hooks import end_streams_on_sigterm
 from livedata.settings import Settings
 
 _settings = Settings.from_env()
@@ -33,8 +33,4 @@ def post_worker_init(worker):
     """On SIGTERM, end open SSE streams first, so the graceful stop is not spent waiting."""
     from services.api.stream_session import SHUTDOWN
 
-    def handle_exit(signum, frame):
-        SHUTDOWN.set()
-        worker.handle_exit(signum, frame)
-
-    signal.signal(signal.SIGTERM, handle_exit)
+    end_streams_on_sigterm(worker, SHUTDOWN)
