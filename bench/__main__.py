@@ -8,10 +8,16 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import publish_bench, snapshot_bench, tos_bench
+from bench import publish_bench, schwab_bench, snapshot_bench, stream_bench, tos_bench
 
 RESULTS = Path(__file__).parent / "RESULTS.md"
-BENCHES = {"publish": publish_bench, "snapshot": snapshot_bench, "tos": tos_bench}
+BENCHES = {
+    "publish": publish_bench,
+    "snapshot": snapshot_bench,
+    "stream": stream_bench,
+    "tos": tos_bench,
+    "schwab": schwab_bench,
+}
 
 
 def main() -> None:

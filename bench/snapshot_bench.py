@@ -119,8 +119,9 @@ def measure(workdir: Path) -> dict[str, dict]:
         constant_url = f"http://127.0.0.1:{const_port}/constant/"
         wait_up(constant_url)
         with Feed(bus, sim):
-            return alternate({"constant JSON (baseline)": constant_url,
-                              "snapshot, 11 symbols": snapshot_url})
+            return alternate(
+                {"constant JSON (baseline)": constant_url, "snapshot, 11 symbols": snapshot_url}
+            )
     finally:
         for process in processes:
             process.terminate()

@@ -95,6 +95,12 @@ def stamped(key: str, fields: dict[str, Any]) -> dict[str, Any]:
     return {**fields, stamp: now_ms()}
 
 
+def numbered_delta(key: str, n: int) -> dict[str, Any]:
+    """A bid/ask/last change whose volume (field 8) is `n`, so a benchmark can match it."""
+    price = 6700.0 + (n % 400) * 0.25
+    return stamped(key, {"1": price - 0.25, "2": price, "3": price, "8": n})
+
+
 def rest_quote(key: str, fields: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """(map key, entry) as `/marketdata/v1/quotes` answers; a future root is keyed by contract."""
     future = service_of(key) == FUTURES

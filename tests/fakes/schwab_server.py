@@ -84,8 +84,8 @@ class FakeSchwab:
             self._ready.set()
             await self._stopping.wait()
 
-    def _run(self, coro: Any) -> Any:
-        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(TIMEOUT)
+    def _run(self, coro: Any, timeout: float = TIMEOUT) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
 
     # --- what tests do to the market and the streams ---
 
@@ -95,6 +95,11 @@ class FakeSchwab:
         with self.state.lock:
             self.state.market.setdefault(key, {}).update(delta)
         self._run(self.stream.send_data(market.service_of(key), {key: delta}))
+
+    def push_numbered(self, key: str, count: int, rate: float | None = None) -> list[float]:
+        """Send `count` frames for `key` at `rate`/s, volume = 1..count; their send times."""
+        timeout = TIMEOUT + (count / rate if rate else count / 1000)
+        return self._run(self.stream.send_numbered(key, count, rate), timeout)
 
     def push_activity(self, kind: str, data: dict[str, Any], number: str = "") -> None:
         """An ACCT_ACTIVITY event; field 3 travels as a JSON string, as Schwab sends it."""

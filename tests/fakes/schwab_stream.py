@@ -7,13 +7,14 @@ import asyncio
 import itertools
 import json
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
-from .schwab_market import FUTURES, now_ms, service_of
+from .schwab_market import FUTURES, now_ms, numbered_delta, service_of
 from .schwab_state import FakeState
 
 QUIET = logging.getLogger("fake_schwab.ws")
@@ -115,21 +116,25 @@ class StreamHandler:
             await self.send_data(service, {k: self.state.market.get(k, {}) for k in wanted}, conn)
 
     async def send_data(self, service: str, items: dict[str, dict], only: Conn | None = None):
-        """Delta frames for subscribed keys; data frames always say SUBS, as Schwab's do."""
+        """Delta frames for subscribed keys."""
         for conn in [only] if only else list(self.conns):
-            content = [
-                {"key": k, "delayed": False, "assetMainType": _asset(k), **fields}
-                for k, fields in items.items()
-                if k in conn.keys.get(service, ())
-            ]
-            if content:
-                frame = {
-                    "service": service,
-                    "timestamp": now_ms(),
-                    "command": "SUBS",
-                    "content": content,
-                }
-                await self._send(conn, {"data": [frame]})
+            wanted = {k: fields for k, fields in items.items() if k in conn.keys.get(service, ())}
+            if wanted:
+                await self._send(conn, data_message(service, wanted))
+
+    async def send_numbered(self, key: str, count: int, rate: float | None) -> list[float]:
+        """`count` one-quote frames for `key` at `rate` frames/s (None: as fast as the socket
+        takes them), numbered by volume 1..count; returns each one's send time (benchmarks)."""
+        sent: list[float] = []
+        started = time.perf_counter()
+        for n in range(1, count + 1):
+            if rate:  # a steady schedule: sleep only when ahead of it
+                ahead = started + n / rate - time.perf_counter()
+                if ahead > 0:
+                    await asyncio.sleep(ahead)
+            sent.append(time.time())
+            await self.send_data(service_of(key), {key: numbered_delta(key, n)})
+        return sent
 
     async def send_activity(self, number: str, kind: str, data: str) -> None:
         for conn in [c for c in self.conns if c.activity]:
@@ -167,6 +172,16 @@ class StreamHandler:
             await asyncio.sleep(self.state.config.heartbeat_interval)
             if conn.logged_in:
                 await self._send(conn, {"notify": [{"heartbeat": str(now_ms())}]})
+
+
+def data_message(service: str, items: dict[str, dict]) -> dict:
+    """A `data` message of delta items; data frames always say SUBS, as Schwab's do."""
+    content = [
+        {"key": k, "delayed": False, "assetMainType": _asset(k), **fields}
+        for k, fields in items.items()
+    ]
+    frame = {"service": service, "timestamp": now_ms(), "command": "SUBS", "content": content}
+    return {"data": [frame]}
 
 
 def _asset(key: str) -> str:
