@@ -36,7 +36,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # Requests never retry: with Redis away the caller gets a 503 in one socket timeout.
     app.extensions["livedata"] = Bus(redis_client(settings, retries=0), settings)
     app.extensions["livedata_settings"] = settings
-    app.extensions["livedata_fanout"] = Fanout(settings)
+    app.extensions["livedata_fanout"] = fanout = Fanout(settings)
+    if not app.testing:
+        # Under gunicorn: subscribe now, so the first requests of a burst are served from
+        # the mirror instead of each opening a pool connection for its own HMGET.
+        fanout.start()
     app.extensions["livedata_streams"] = threading.BoundedSemaphore(settings.sse_max_streams)
     errors.register(app)
     for module in BLUEPRINTS:
