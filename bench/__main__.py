@@ -8,7 +8,7 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import publish_bench, schwab_bench, snapshot_bench, stream_bench, tos_bench
+from bench import admin_bench, publish_bench, schwab_bench, snapshot_bench, stream_bench, tos_bench
 
 RESULTS = Path(__file__).parent / "RESULTS.md"
 BENCHES = {
@@ -17,6 +17,7 @@ BENCHES = {
     "stream": stream_bench,
     "tos": tos_bench,
     "schwab": schwab_bench,
+    "admin": admin_bench,
 }
 
 
