@@ -18,7 +18,8 @@ CSP = (
     "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
     "form-action 'self'"
 )
-WILDCARD_HOSTS = ("0.0.0.0", "::", "[::]", "")  # noqa: S104 - names of binds, not a bind
+# Names of wildcard binds to recognise in ADMIN_BIND, not an address we bind to.
+WILDCARD_HOSTS = ("0.0.0.0", "::", "[::]", "")  # noqa: S104  # nosec B104
 
 
 def bind_host(bind: str) -> str:

@@ -18,6 +18,7 @@ import json
 import logging
 import socket
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -32,6 +33,13 @@ from livedata.quotes import normalize_symbol
 log = logging.getLogger("livedata.client")
 Quote = dict[str, Any]
 
+PING_EVERY = 1.0
+"""Seconds between PINGs on the pub/sub connection while it is quiet."""
+
+SILENT_AFTER = 3.0
+"""A pub/sub connection that heard nothing (not even a PONG) for this long is dead:
+a frozen Redis or a half-open TCP connection never says so by itself."""
+
 
 class LiveDataClient:
     """Reads LiveData over Redis (`redis_url`) or over the HTTP API (`api_url`)."""
@@ -43,6 +51,10 @@ class LiveDataClient:
         self.stop = threading.Event()  # set by close(); ends a subscribe() loop
         self._redis: redis.Redis | None = None
         self._response: requests.Response | None = None
+        self.reconnects = 0
+        """Connections lost (Redis or the SSE stream) and resumed since this client began."""
+        self.resyncs = 0
+        """Gaps filled: seq gaps replayed from the stream, and the API's `resync` events."""
 
     def close(self) -> None:
         """End `subscribe` from any thread; its connections are released as it returns."""
@@ -99,18 +111,30 @@ class LiveDataClient:
                 backoff.reset()
                 yield from self._listen(pubsub, names, tracker)
             except REDIS_ERRORS as exc:
+                self.reconnects += 1
                 log.warning("lost Redis (%s); resubscribing", type(exc).__name__)
                 self.stop.wait(backoff.next_delay())
             finally:
                 pubsub.close()
 
     def _listen(self, pubsub, names: list[str], tracker: SeqTracker) -> Iterator[Quote]:
+        heard = next_ping = time.monotonic()
         while not self.stop.is_set():
-            message = pubsub.get_message(timeout=1.0)
+            now = time.monotonic()
+            if now >= next_ping:
+                pubsub.ping()
+                next_ping = now + PING_EVERY
+            if now - heard > SILENT_AFTER:
+                raise redis.TimeoutError("heard nothing from Redis, not even a PONG")
+            message = pubsub.get_message(timeout=max(0.0, next_ping - now))
             if message is None:
                 continue
+            heard = time.monotonic()
+            if message["type"] != "message":
+                continue  # a PONG
             quote = json.loads(message["data"])
             if tracker.is_gap(quote):  # we missed something: fill it from the stream
+                self.resyncs += 1
                 yield from self._catch_up(names, tracker)
             yield quote
 
@@ -149,8 +173,15 @@ class LiveDataClient:
             except (requests.RequestException, OSError) as exc:
                 if self.stop.is_set():
                     return  # close() cut the connection on purpose
+                self.reconnects += 1
                 log.warning("lost the stream (%s); resuming", type(exc).__name__)
                 self.stop.wait(backoff.next_delay())
+            except (AttributeError, ValueError):
+                # close() from another thread can pull the response out from under a read
+                # (http.client then reads from None or from a closed file): that is the end.
+                if self.stop.is_set():
+                    return
+                raise
 
     def _read_events(self, resp: requests.Response) -> Iterator[Quote]:
         lines: Iterator[str] = resp.iter_lines(decode_unicode=True)  # type: ignore[assignment]
@@ -161,6 +192,8 @@ class LiveDataClient:
                 yield from json.loads(event.data)["quotes"]
             elif event.name == "quote":
                 yield json.loads(event.data)
+            elif event.name == "resync":  # the API could not replay: a snapshot follows
+                self.resyncs += 1
 
 
 def _interrupt(resp: requests.Response) -> None:

@@ -59,14 +59,18 @@ class Subscription:
         self._queue: deque[Message] = deque()
         self._ready = threading.Condition()
 
-    def put(self, message: Message) -> None:
+    def put(self, message: Message) -> bool:
+        """Queue `message`; False when the client was too slow and its queue was dropped."""
         with self._ready:
             if len(self._queue) >= self.limit:  # too slow: drop, never grow memory
                 self._queue.clear()
                 self.resync = "slow"
+                dropped = True
             else:
                 self._queue.append(message)
+                dropped = False
             self._ready.notify()
+        return not dropped
 
     def flag(self, reason: str) -> None:
         with self._ready:
@@ -94,10 +98,15 @@ class Fanout:
         self.latest: dict[str, bytes] = {}
         self.latest_seq: dict[str, int] = {}
         self.generation = 0
+        self.reconnects = 0
+        """Subscriber connections lost and re-made (Redis restarted, froze, or cut us off)."""
+        self.slow_clients = 0
+        """Times a client's queue overflowed and it was told to resync."""
         self._routes: dict[str, frozenset[Subscription]] = {}
         self._everything: frozenset[Subscription] = frozenset()
         self._lock = threading.Lock()
         self._heard = 0.0
+        self._live = threading.Event()  # set while subscribed and primed
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -145,6 +154,18 @@ class Fanout:
                     routes.pop(name, None)
             self._routes = routes
 
+    def wait_live(self, timeout: float) -> bool:
+        """Wait up to `timeout` s for the subscription to be live and the mirror primed."""
+        return self._live.wait(timeout) and self.healthy
+
+    def stats(self) -> dict[str, object]:
+        """The subscriber's health, for `/healthz`: connected, and what it has survived."""
+        return {
+            "healthy": self.healthy,
+            "reconnects": self.reconnects,
+            "slow_clients": self.slow_clients,
+        }
+
     def snapshot(self, symbols: Iterable[str]) -> list[bytes | None] | None:
         """The mirrored latest quotes, or None when the mirror cannot be trusted right now."""
         if not self.healthy:
@@ -159,8 +180,10 @@ class Fanout:
                 self._session()
                 backoff.reset()
             except REDIS_ERRORS as exc:
+                self.reconnects += 1
                 log.warning("subscriber lost Redis (%s); reconnecting", type(exc).__name__)
             self._heard = 0.0
+            self._live.clear()
             self._stop.wait(backoff.next_delay())
 
     def _session(self) -> None:
@@ -173,6 +196,7 @@ class Fanout:
             if self.generation > 1:
                 for sub in self._all_subscriptions():
                     sub.flag("reconnected")
+            self._live.set()
             self._listen(pubsub)
         finally:
             pubsub.close()
@@ -216,9 +240,11 @@ class Fanout:
                 self.latest_seq[message.symbol or ""] = message.seq
                 self.latest[message.symbol or ""] = data
         for sub in self._routes.get(channel, ()):
-            sub.put(message)
+            if not sub.put(message):
+                self.slow_clients += 1
         for sub in self._everything:
-            sub.put(message)
+            if not sub.put(message):
+                self.slow_clients += 1
 
     def _all_subscriptions(self) -> set[Subscription]:
         with self._lock:

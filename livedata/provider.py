@@ -104,8 +104,10 @@ class ProviderRuntime:
         if status is not None:
             self.status = (status, detail, extra)
         now = time.monotonic()
-        if now < self._next_beat:
-            return
+        if now < self._next_beat or (not self.redis_ok and now < self._retry_at):
+            return  # not due, or Redis is away and a frozen one costs a socket timeout a try
+        if not self.redis_ok and self.latest and not self.publish(()):
+            return  # still away; once back, publish() re-wrote every latest quote
         self._next_beat = now + HEARTBEAT_INTERVAL
         status, detail, extra = self.status
         if not self.redis_ok:
@@ -114,6 +116,8 @@ class ProviderRuntime:
             write_health(self.bus.redis, self.heartbeat.record(status, detail, **extra))
         except REDIS_ERRORS as exc:
             self._redis_failed(exc)
+            return
+        self._redis_recovered()
 
     def run(self, step: Callable[[], float], stop: StopFlag) -> None:
         """Call `step` until stopped; it returns the seconds to wait before the next call."""
@@ -138,7 +142,8 @@ class ProviderRuntime:
         if self.redis_ok:
             self.log.warning("Redis unreachable (%s); retrying with backoff", type(exc).__name__)
         self.redis_ok = False
-        self._retry_at = time.monotonic() + self._backoff.next_delay()
+        # At least a moment, so the heartbeat right after a failed publish does not try again.
+        self._retry_at = time.monotonic() + max(BACKOFF_BASE / 2, self._backoff.next_delay())
 
     def _redis_recovered(self) -> None:
         if not self.redis_ok:

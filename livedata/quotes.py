@@ -46,6 +46,9 @@ ALLOWED_FIELDS = (
     | {"type", "symbol", "timestamp", "source", "received_at", "seq"}
 )
 MAX_TEXT = 200
+MAX_MAGNITUDE = 10**300
+"""Numbers this large are refused: a JSON reader would turn them into Infinity, and text
+such as "1e99999999" would otherwise become a 100-million-digit int (minutes of CPU)."""
 
 
 def normalize_symbol(raw: str, aliases: Mapping[str, str] | None = None) -> str:
@@ -56,8 +59,10 @@ def normalize_symbol(raw: str, aliases: Mapping[str, str] | None = None) -> str:
     """
     if not isinstance(raw, str):
         raise InvalidSymbol(f"symbol must be a string, got {type(raw).__name__}")
-    upper = raw.strip().upper()
-    if not SYMBOL_CHARS.fullmatch(upper):
+    stripped = raw.strip()
+    upper = stripped.upper()
+    # ASCII first: "ß".upper() is "SS" and "ﬀ".upper() is "FF", which would pass the check.
+    if not stripped.isascii() or not SYMBOL_CHARS.fullmatch(upper):
         raise InvalidSymbol(f"symbol {raw[:40]!r} must be 1-32 characters of A-Z 0-9 / $ . _ : -")
     symbol = upper.removeprefix("/").partition(":")[0]
     if not symbol:
@@ -131,12 +136,14 @@ def to_number(value: Any, name: str = "value") -> int | float | None:
     kind = type(value)
     if kind is float and value - value == 0.0:  # the hot path; NaN and inf fail x - x == 0
         return value
-    if kind is int or value is None:
+    if value is None or (kind is int and -MAX_MAGNITUDE < value < MAX_MAGNITUDE):
         return value
     if isinstance(value, bool):
         raise InvalidQuote(f"{name} must be a number, got a boolean")
     if isinstance(value, int):
-        return value
+        if -MAX_MAGNITUDE < value < MAX_MAGNITUDE:
+            return value
+        raise InvalidQuote(f"{name} is out of range (1e300 or more)")
     if isinstance(value, float):
         if not math.isfinite(value):
             raise InvalidQuote(f"{name} must be a finite number, got {value}")
@@ -153,6 +160,8 @@ def _parse_decimal(value: Decimal | str, name: str) -> int | float:
         raise InvalidQuote(f"{name} must be a number, got {str(value)[:40]!r}") from None
     if not number.is_finite():
         raise InvalidQuote(f"{name} must be a finite number, got {value}")
+    if number.adjusted() >= 300:  # checked before int() or float() can blow up
+        raise InvalidQuote(f"{name} is out of range (1e300 or more)")
     exponent = number.as_tuple().exponent
     if isinstance(exponent, int) and exponent >= 0:  # "123456" stays an integer
         return int(number)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
-STREAM_ID = re.compile(r"\d{1,20}-\d{1,20}")
-"""A Redis stream entry id, which is also every quote event's SSE `id:`."""
+STREAM_ID = re.compile(r"[0-9]{1,19}-[0-9]{1,19}")
+"""A Redis stream entry id, which is also every quote event's SSE `id:`. ASCII digits (`\\d`
+also takes other scripts' digits) and at most 19 of them, so each half stays below the 64-bit
+limit Redis enforces and `(id` is always a valid exclusive start."""
 
 
 def event(name: str, data: bytes | str, event_id: str | None = None) -> bytes:

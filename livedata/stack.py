@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+import stat
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -58,6 +60,19 @@ def config_path() -> Path:
     return here if here.exists() else Path(__file__).resolve().parents[1] / "supervisord.conf"
 
 
+def append_only_stdout() -> None:
+    """Make a stdout redirected to a file (`livedata up > up.log`) append-only.
+
+    supervisord reopens /dev/stdout for each program: without O_APPEND every reopened
+    descriptor writes at its own offset, and the programs' lines overwrite supervisord's.
+    """
+    try:
+        if stat.S_ISREG(os.fstat(1).st_mode):
+            fcntl.fcntl(1, fcntl.F_SETFL, fcntl.fcntl(1, fcntl.F_GETFL) | os.O_APPEND)
+    except OSError:
+        pass  # not a file we may change: nothing to fix
+
+
 @click.command()
 def up() -> None:
     """Run the whole stack in the foreground under supervisord (Ctrl-C stops it)."""
@@ -67,6 +82,7 @@ def up() -> None:
     click.echo(f"livedata up: Redis at {redacted_url(settings.redis_url)} ({where})")
     click.echo(f"livedata up: API http://{settings.api_bind}  admin http://{settings.admin_bind}")
     env = supervisor_environment(settings, embedded)
+    append_only_stdout()
     supervisord = str(Path(sys.executable).parent / "supervisord")
     os.execve(supervisord, [supervisord, "-n", "-c", str(config_path())], env)  # noqa: S606
 

@@ -39,9 +39,14 @@ def test_every_supervisord_program_runs_a_real_subcommand():
     config = configparser.RawConfigParser()
     config.read(ROOT / "supervisord.conf")
     programs = [s for s in config.sections() if s.startswith("program:")]
-    assert {"program:redis", "program:api", "program:admin", "program:sim", "program:tos", "program:schwab"} <= set(
-        programs
-    )
+    assert {
+        "program:redis",
+        "program:api",
+        "program:admin",
+        "program:sim",
+        "program:tos",
+        "program:schwab",
+    } <= set(programs)
     for section in programs:
         argv = config.get(section, "command").split()
         assert argv[0] == "livedata"

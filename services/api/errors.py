@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import redis
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
@@ -27,8 +28,19 @@ def register(app: Flask) -> None:
 
     for error in REDIS_ERRORS:
         app.register_error_handler(error, redis_unavailable)
+    app.register_error_handler(redis.exceptions.NoPermissionError, redis_refused)
 
 
 def redis_unavailable(exc: Exception):
     body = jsonify(error="Redis is unavailable; retry shortly", reason=type(exc).__name__)
     return body, 503, {"Retry-After": "1"}
+
+
+def redis_refused(exc: Exception):
+    """A command the API's Redis user may not run (a read-only ACL user asked to publish)."""
+    body = jsonify(
+        error="Redis refused the command: the API's Redis user may not run it (ACL); "
+        "give it write access to live_data:* or use this endpoint with another user",
+        reason="NoPermissionError",
+    )
+    return body, 503

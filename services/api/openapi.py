@@ -14,14 +14,24 @@ import livedata
 bp = Blueprint("openapi", __name__)
 
 ERROR = {"$ref": "#/components/schemas/Error"}
+# One symbol as `normalize_symbol` takes it: 1-32 of A-Z a-z 0-9 / $ . _ : -, with a name
+# left once a leading `/` and a `:MARKET` suffix are dropped (`/`, `:X` and `/:` are not).
+_SYMBOL = r"(?:/[A-Za-z0-9/$._-][A-Za-z0-9/$._:-]{0,30}|[A-Za-z0-9$._-][A-Za-z0-9/$._:-]{0,31})"
 SYMBOLS_PARAM = {
     "name": "symbols",
     "in": "query",
     "required": True,
-    "description": "Comma-separated symbols, e.g. `YM,ES,NQ` (`/ES` and `/ES:XCME` mean ES); "
+    "description": "Comma-separated symbols, e.g. `YM,ES,NQ` (`/ES` and `/ES:XCME` mean ES; "
+    "case and spaces around a symbol do not matter, empty items are skipped); at least one, "
     "at most MAX_SYMBOLS (500), each 1-32 of `A-Z0-9/$._:-`.",
-    "schema": {"type": "string", "minLength": 1},
+    "schema": {
+        "type": "string",
+        "pattern": rf"^[\s,]*{_SYMBOL}(?:\s*,[\s,]*{_SYMBOL})*[\s,]*$",
+    },
 }
+STREAM_ID_PATTERN = "[0-9]{1,19}-[0-9]{1,19}"
+_CELL = r"\$?[A-Za-z]{1,3}\$?[0-9]{1,7}"
+RANGE_PATTERN = rf"^(\s*{_CELL}:{_CELL}\s*)?$"
 
 
 def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
@@ -42,6 +52,59 @@ QUOTE_SCHEMA = {
         "age_ms": {"type": "integer"},
         "stale": {"type": "boolean"},
     },
+}
+
+
+WORKBOOK_QUOTE_SCHEMA = {
+    **QUOTE_SCHEMA,
+    "description": "A quote built from a row; `seq` only when the bus published it (a quote "
+    "older than the stored one for its symbol is not).",
+    "required": [name for name in QUOTE_SCHEMA["required"] if name != "seq"],
+}
+
+
+def _event(name: str, data: dict[str, Any], **more: Any) -> dict[str, Any]:
+    """One kind of SSE event: its `event` name and its `data` line (JSON of `data`)."""
+    return {
+        "type": "object",
+        "required": ["event", "data", *more.pop("required", [])],
+        "properties": {
+            "event": {"const": name},
+            "data": {
+                "type": "string",
+                "contentMediaType": "application/json",
+                "contentSchema": data,
+            },
+            "id": {"type": "string", "pattern": f"^{STREAM_ID_PATTERN}$"},
+            **more,
+        },
+    }
+
+
+SSE_EVENT = {
+    "description": "One event of the stream (`retry:` hints and `:` keepalive comments aside)",
+    "oneOf": [
+        _event(
+            "snapshot",
+            {
+                "type": "object",
+                "required": ["quotes", "count"],
+                "properties": {
+                    "quotes": {"type": "array", "items": QUOTE_SCHEMA},
+                    "count": {"type": "integer"},
+                },
+            },
+        ),
+        _event("quote", QUOTE_SCHEMA, required=["id"]),
+        _event(
+            "resync",
+            {
+                "type": "object",
+                "required": ["reason"],
+                "properties": {"reason": {"enum": ["slow", "reconnected"]}},
+            },
+        ),
+    ],
 }
 
 PATHS: dict[str, Any] = {
@@ -87,13 +150,23 @@ PATHS: dict[str, Any] = {
                     "name": "Last-Event-ID",
                     "in": "header",
                     "required": False,
-                    "schema": {"type": "string", "pattern": "^[0-9]{1,20}-[0-9]{1,20}$"},
+                    "description": "The `id` of the last event received: resume after it "
+                    "(empty: not given).",
+                    "schema": {"type": "string", "pattern": rf"^(\s*{STREAM_ID_PATTERN}\s*)?$"},
+                },
+                {
+                    "name": "last_event_id",
+                    "in": "query",
+                    "required": False,
+                    "description": "The same as `Last-Event-ID`, for clients that cannot set "
+                    "headers; the header wins.",
+                    "schema": {"type": "string", "pattern": rf"^(\s*{STREAM_ID_PATTERN}\s*)?$"},
                 },
             ],
             "responses": {
                 "200": {
                     "description": "An endless event stream",
-                    "content": {"text/event-stream": {"schema": {"type": "string"}}},
+                    "content": {"text/event-stream": {"schema": SSE_EVENT}},
                 },
                 "400": _json(ERROR, "bad symbols, conflate_ms or Last-Event-ID"),
                 "503": _json(ERROR, "too many open streams, or Redis is unavailable"),
@@ -130,21 +203,33 @@ PATHS: dict[str, Any] = {
                     "in": "query",
                     "required": False,
                     "description": description,
-                    "schema": {"type": "string"},
+                    "schema": {"type": "string", **schema},
                 }
-                for name, description in (
-                    ("consumer", "Who asks (1-64 of `A-Za-z0-9._-`); echoed back."),
+                for name, description, schema in (
+                    (
+                        "consumer",
+                        "Who asks (1-64 of `A-Za-z0-9._-`); echoed back.",
+                        {"pattern": "^[A-Za-z0-9._-]{0,64}$"},
+                    ),
                     (
                         "file_path",
                         "Workbook NAME in TOS_WORKBOOK_DIR (`.xlsx`/`.xlsm`); of a Windows path "
                         "such as `A:\\Thor\\CleanData.xlsm` only the name is used; `..`, absolute "
-                        "and UNC paths are refused. Default: the first of TOS_WORKBOOK.",
+                        "and UNC paths are refused. Default (empty): the first of TOS_WORKBOOK.",
+                        {"pattern": r"^(\s*|.*\.[Xx][Ll][Ss][XxMm]\s*)$"},
                     ),
-                    ("sheet_name", "Worksheet; default TOS_SHEET (`LiveData`)."),
+                    (
+                        "sheet_name",
+                        "Worksheet, as Excel names them (1-31 characters, none of `[]:*?/\\`); "
+                        "default (empty): TOS_SHEET (`LiveData`).",
+                        {"pattern": r"^[^\[\]:*?/\\\x00-\x1f]{0,31}$"},
+                    ),
                     (
                         "data_range",
-                        "Bounded range, header row first, e.g. `A1:M12`; default TOS_RANGE "
-                        "(`A1:N13`); at most 20,000 cells.",
+                        "Bounded range, header row first, e.g. `A1:M12`: at least two rows, top "
+                        "left first, inside the sheet, at most 20,000 cells; default (empty): "
+                        "TOS_RANGE (`A1:N13`).",
+                        {"pattern": RANGE_PATTERN},
                     ),
                 )
             ],
@@ -154,7 +239,7 @@ PATHS: dict[str, Any] = {
                         "type": "object",
                         "required": ["quotes", "rows", "count", "source", "workbook", "as_of"],
                         "properties": {
-                            "quotes": {"type": "array", "items": QUOTE_SCHEMA},
+                            "quotes": {"type": "array", "items": WORKBOOK_QUOTE_SCHEMA},
                             "rows": {"type": "array", "items": {"type": "object"}},
                             "count": {"type": "integer"},
                             "source": {"const": "tos_excel"},
@@ -172,7 +257,7 @@ PATHS: dict[str, Any] = {
                 "409": _json(ERROR, "the same range is being read for another request"),
                 "413": _json(ERROR, "the workbook file is too large"),
                 "422": _json(ERROR, "not a readable workbook (corrupt or truncated)"),
-                "503": _json(ERROR, "Redis is unavailable"),
+                "503": _json(ERROR, "Redis is unavailable, or the API's Redis user may not write"),
             },
         }
     },
@@ -203,8 +288,12 @@ PATHS: dict[str, Any] = {
                         "name": "account_id",
                         "in": "path",
                         "required": True,
-                        "description": "Account hash or alias (1-128 of `A-Za-z0-9._-`)",
-                        "schema": {"type": "string"},
+                        "description": "Account hash or alias (1-128 of `A-Za-z0-9._-`); "
+                        "never a full account number (six or more digits alone).",
+                        "schema": {
+                            "type": "string",
+                            "pattern": "^(?![0-9]{6,}$)[A-Za-z0-9._-]{1,128}$",
+                        },
                     },
                 ],
                 "responses": {
@@ -221,7 +310,27 @@ PATHS: dict[str, Any] = {
         "get": {
             "summary": "Liveness: 200 when Redis answers",
             "responses": {
-                "200": _json({"type": "object"}, "Redis answers"),
+                "200": _json(
+                    {
+                        "type": "object",
+                        "required": ["status", "redis", "subscriber"],
+                        "properties": {
+                            "status": {"const": "ok"},
+                            "redis": {"const": "ok"},
+                            "subscriber": {
+                                "type": "object",
+                                "description": "This worker's fan-out subscriber: connected, "
+                                "Redis connections it lost, slow SSE clients told to resync.",
+                                "properties": {
+                                    "healthy": {"type": "boolean"},
+                                    "reconnects": {"type": "integer"},
+                                    "slow_clients": {"type": "integer"},
+                                },
+                            },
+                        },
+                    },
+                    "Redis answers",
+                ),
                 "503": _json(ERROR, "Redis is unavailable"),
             },
         }

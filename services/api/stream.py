@@ -9,7 +9,7 @@ from flask import Blueprint, Response, current_app, request
 from livedata import sse
 from services.api.context import bus, fanout, settings
 from services.api.errors import BadRequest
-from services.api.stream_session import QuoteStream
+from services.api.stream_session import QuoteStream, disconnect_check
 from services.api.symbols import requested_symbols
 
 bp = Blueprint("stream", __name__)
@@ -28,7 +28,8 @@ def quote_stream() -> Response:
         raise BadRequest("too many open streams on this server; retry shortly", 503)
     session = None
     try:
-        session = QuoteStream(bus(), fanout(), symbols, last_id, conflate_ms)
+        gone = disconnect_check(request.environ)
+        session = QuoteStream(bus(), fanout(), symbols, last_id, conflate_ms, gone)
         opening = session.opening()
     except BaseException:  # e.g. Redis away: the error handler answers 503
         if session is not None:
@@ -53,7 +54,8 @@ def _conflate_ms() -> int | None:
     if raw is None or raw == "":
         return None
     low, high = CONFLATE_RANGE
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    # ASCII digits only ("١٢٣".isdigit() is true), and few: int() of 5,000 digits raises.
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 6) or not low <= int(raw) <= high:
         raise BadRequest(f"conflate_ms must be an integer from {low} to {high}, got {raw[:20]!r}")
     return int(raw)
 

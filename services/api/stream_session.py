@@ -9,9 +9,10 @@ Duplicates (the subscriber and the replay overlap by design) are dropped by `seq
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from livedata import channels, sse
 from livedata.bus import Bus
@@ -27,6 +28,37 @@ REPLAY_LIMIT = 10_000
 SHUTDOWN = threading.Event()
 """Set on SIGTERM (see gunicorn_conf): every stream ends within a second."""
 
+FIRST_CONNECT_WAIT = 1.0
+"""Seconds a stream opened before its worker's subscriber ever connected waits for it."""
+
+GONE_CHECK_EVERY = 0.5
+"""Seconds between checks that the client is still connected."""
+
+
+def disconnect_check(environ: dict) -> Callable[[], bool]:
+    """A check that the client closed its connection, without writing to it.
+
+    Writing is how a stream would notice otherwise: on a quiet symbol that is the keepalive,
+    15 s later (30 s: the first write after a close still succeeds), and until then the
+    stream holds one of SSE_MAX_STREAMS slots -- a burst of reconnecting clients would run
+    the server out of them. gunicorn hands the client socket over; other servers do not.
+    """
+    sock = environ.get("gunicorn.socket")
+    if not isinstance(sock, socket.socket):
+        return lambda: False
+
+    def gone() -> bool:
+        try:
+            return sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+        except BlockingIOError:
+            return False  # connected, nothing sent: as an SSE client should be
+        except ConnectionError:
+            return True
+        except (ValueError, OSError):  # a TLS socket takes no flags: keep the old behaviour
+            return False
+
+    return gone
+
 
 class QuoteStream:
     """Yields the SSE bytes of one client; `close()` must follow (the view ensures it)."""
@@ -38,8 +70,10 @@ class QuoteStream:
         symbols: list[str],
         last_id: str | None,
         conflate_ms: int | None,
+        client_gone: Callable[[], bool] = lambda: False,
     ) -> None:
         self.bus, self.fanout, self.symbols = bus, fanout, symbols
+        self._client_gone, self._checked = client_gone, time.monotonic()
         self.wanted = set(symbols)
         self.last_id, self.conflate_ms = last_id, conflate_ms
         self.sent_seq: dict[str, int] = {}
@@ -49,6 +83,10 @@ class QuoteStream:
         self.sub: Subscription | None = None
         if conflate_ms is None:
             self.sub = fanout.subscribe(channels.quote_channel(s) for s in symbols)
+            if fanout.generation == 0:
+                # The worker's subscriber has never been live: until it is, nothing reaches
+                # the queue, and a reconnect flag cannot tell us what we missed meanwhile.
+                fanout.wait_live(FIRST_CONNECT_WAIT)
 
     def close(self) -> None:
         if self.sub is not None:
@@ -70,17 +108,20 @@ class QuoteStream:
 
     def _live(self) -> Iterator[bytes]:
         assert self.sub is not None
-        while not SHUTDOWN.is_set():
+        while not SHUTDOWN.is_set() and not self._gone():
             messages, resync = self.sub.take(timeout=1.0)
-            for message in messages:
-                if message.symbol is not None and self._is_new(message.symbol, message.seq):
-                    self.last_id = message.stream_id or self.last_id
-                    yield sse.event("quote", message.data, message.stream_id)
+            # Catch up first: the replay (or snapshot) covers what was missed before the
+            # queued messages, which then pass only where newer (seq); the other way round,
+            # the replay would start after the newest of them and the gap would stay.
             if resync == "slow":
                 yield sse.event("resync", '{"reason":"slow"}')
                 yield self._snapshot()
             elif resync:
                 yield from self._recover(resync)
+            for message in messages:
+                if message.symbol is not None and self._is_new(message.symbol, message.seq):
+                    self.last_id = message.stream_id or self.last_id
+                    yield sse.event("quote", message.data, message.stream_id)
             if not messages and not resync:
                 yield from self._keepalive()
 
@@ -96,7 +137,7 @@ class QuoteStream:
     def _conflated(self) -> Iterator[bytes]:
         """At most one event per symbol per interval: the cost no longer grows with the rate."""
         assert self.conflate_ms is not None
-        while not SHUTDOWN.wait(self.conflate_ms / 1000):
+        while not SHUTDOWN.wait(self.conflate_ms / 1000) and not self._gone():
             raw = self._latest()
             for stored in raw:
                 if stored is None:
@@ -105,6 +146,14 @@ class QuoteStream:
                 if self._is_new(symbol, seq):
                     yield sse.event("quote", stored, stream_id)
             yield from self._keepalive()
+
+    def _gone(self) -> bool:
+        """Has the client left? Asked at most every GONE_CHECK_EVERY seconds."""
+        now = time.monotonic()
+        if now - self._checked < GONE_CHECK_EVERY:
+            return False
+        self._checked = now
+        return self._client_gone()
 
     def _keepalive(self) -> Iterator[bytes]:
         """A comment after KEEPALIVE seconds of silence; writing it also reveals a gone client."""
