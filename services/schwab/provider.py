@@ -21,6 +21,7 @@ from services.schwab.oauth import TokenManager
 from services.schwab.rest import SchwabRest
 from services.schwab.streamer import Streamer, Tuning
 from services.schwab.tokens import describe
+from services.schwab.writer import QuoteWriter
 
 log = logging.getLogger("livedata.schwab")
 FALLBACK_AFTER = 10.0
@@ -47,11 +48,12 @@ class SchwabProvider:
         self.rest = SchwabRest(settings, self.tokens)
         self.accounts = Accounts(self.rest, self.runtime.bus)
         book = QuoteBook(settings.symbol_aliases)
+        self.writer = QuoteWriter(self.runtime, self._health_record, BEAT_EVERY)
         self.streamer = Streamer(
             self.rest,
             self.tokens,
             set(settings.schwab_symbols),
-            self.runtime.publish,
+            self.writer.put,
             self.accounts.publish_activity,
             book,
             tuning or Tuning(),
@@ -69,8 +71,8 @@ class SchwabProvider:
             self._forever("accounts", self._poll_accounts),
             self._forever("fallback", self._fallback_quotes),
             self._forever("control", lambda: listen(self.settings, self._control)),
-            self._forever("health", self._beat),
         ]
+        self.writer.start()
         tasks = [asyncio.create_task(job) for job in jobs]
         login = describe(self.tokens.store.load())
         log.info(
@@ -87,6 +89,7 @@ class SchwabProvider:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            self.writer.stop()
             self.rest.close()
             log.info("Schwab provider stopped")
 
@@ -124,7 +127,7 @@ class SchwabProvider:
                 try:
                     symbols, aliases = sorted(self.streamer.symbols), self.settings.symbol_aliases
                     built = await asyncio.to_thread(rest_quotes, self.rest, symbols, aliases)
-                    self.runtime.publish(built)
+                    self.writer.put(built)
                 except SchwabError as exc:
                     log.warning("REST quotes failed: %s", exc)
             await asyncio.sleep(FALLBACK_EVERY)
@@ -135,19 +138,16 @@ class SchwabProvider:
         else:
             await self.streamer.change(action, symbols)
 
-    async def _beat(self) -> None:
-        while True:
-            status, detail = self.health()
-            info = describe(self.tokens.record)
-            self.runtime.beat(
-                status,
-                detail,
-                stream=self.streamer.state,
-                symbols=sorted(self.streamer.symbols),
-                refresh_token_days_left=info.get("refresh_token_days_left"),
-                access_token_expires_in_s=info.get("access_token_expires_in_s"),
-            )
-            await asyncio.sleep(BEAT_EVERY)
+    def _health_record(self) -> tuple[str, str, dict]:
+        """What the writer thread puts in each heartbeat."""
+        status, detail = self.health()
+        info = describe(self.tokens.record)
+        return status, detail, {
+            "stream": self.streamer.state,
+            "symbols": sorted(self.streamer.symbols),
+            "refresh_token_days_left": info.get("refresh_token_days_left"),
+            "access_token_expires_in_s": info.get("access_token_expires_in_s"),
+        }
 
     def health(self) -> tuple[str, str]:
         """(status, detail): login trouble first, then the stream."""
