@@ -1,7 +1,10 @@
 """The Schwab card: login state and token clocks, the login walk-through, log out, symbols.
 
 Everything goes through services.schwab's public functions (start_login, finish_login,
-TokenStore, describe, send_control): the admin never reads or writes tokens itself.
+TokenStore, describe, send_control, the callback listener): the admin never reads or writes
+tokens itself. When SCHWAB_CALLBACK_URL is https on loopback with a port, "Log in to Schwab"
+also starts the callback listener in this process (one at a time), so the browser's redirect
+completes the login by itself; pasting the address stays the fallback.
 """
 
 from __future__ import annotations
@@ -9,13 +12,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request
+from flask import Blueprint, current_app, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 
 from admin.context import state
 from admin.schwab_card import card_state
 from livedata.connections import REDIS_ERRORS
 from livedata.health import read_health
+from services.schwab.callback import ListenerSlot, local_callback
 from services.schwab.control import parse_command, send_control
 from services.schwab.errors import SchwabError
 from services.schwab.login import finish_login, start_login
@@ -30,7 +34,12 @@ MAX_FIELD = 4096
 def schwab_view() -> dict[str, Any]:
     settings = state().settings
     login = describe(TokenStore.for_settings(settings).load())
-    return card_state(settings, login, _health())
+    return card_state(settings, login, _health(), listener_slot().view())
+
+
+def listener_slot() -> ListenerSlot:
+    """This app's one callback listener slot (the admin runs one process, see gunicorn_conf)."""
+    return current_app.extensions.setdefault("schwab_callback", ListenerSlot())
 
 
 def _health() -> dict[str, Any] | None:
@@ -59,9 +68,13 @@ def status() -> str:
 
 @bp.post("/schwab/authorize")
 def authorize() -> ResponseReturnValue:
-    """A fresh authorize URL (its state remembered by services.schwab), opened in a new tab."""
+    """A fresh authorize URL (its state remembered by services.schwab), opened in a new tab;
+    with a local https callback URL, a listener waits there for the browser."""
+    settings = state().settings
     try:
-        return redirect(start_login(state().settings), 303)
+        if local_callback(settings.schwab_callback_url):
+            return redirect(listener_slot().listen(settings), 303)
+        return redirect(start_login(settings), 303)
     except SchwabError as exc:
         return f"Cannot start a Schwab login: {exc}\n", 400
 
@@ -75,6 +88,7 @@ def finish() -> tuple[str, int, dict]:
         record = finish_login(state().settings, url)
     except SchwabError as exc:
         return result(str(exc), 400, False)
+    listener_slot().stop()  # the pasted URL did the listener's job: free its port
     days = describe(record)["refresh_token_days_left"]
     return result(f"Logged in to Schwab: the login is good for {days:g} days.")
 

@@ -9,21 +9,29 @@ from __future__ import annotations
 from typing import Any
 
 from livedata.settings import Settings
+from services.schwab.callback import LISTEN_TIMEOUT, local_callback
 
 REFRESH_WARN_DAYS = 6.0
 """From this age the refresh token (7 days, not extended by refreshing) gets a warning."""
 
 
 def card_state(
-    settings: Settings, login: dict[str, Any], health: dict[str, Any] | None
+    settings: Settings,
+    login: dict[str, Any],
+    health: dict[str, Any] | None,
+    listener: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """`login` is `services.schwab.tokens.describe()`; `health` the provider's record, if any."""
+    """`login` is `services.schwab.tokens.describe()`; `health` the provider's record, if any;
+    `listener` the callback listener's `ListenerSlot.view()`."""
     if not (settings.schwab_app_key and settings.schwab_app_secret):
         return {"state": "not_configured", "label": "not configured"}
     card: dict[str, Any] = {
         "provider": health and {k: health.get(k) for k in ("status", "detail", "age_s")},
         "symbols": list((health or {}).get("symbols") or settings.schwab_symbols),
         "callback_url": settings.schwab_callback_url,
+        "auto_callback": local_callback(settings.schwab_callback_url) is not None,
+        "listen_minutes": round(LISTEN_TIMEOUT / 60),
+        "listener": listener if listener and listener["status"] != "stopped" else None,
     }
     rejected = login.get("refresh_rejected")
     expired = login.get("logged_in") and login.get("refresh_token_days_left", 0) <= 0

@@ -19,27 +19,63 @@ def schwab() -> None:
 
 @schwab.command()
 @click.option("--redirect-url", help="The URL the browser was redirected to after Allow.")
-def login(redirect_url: str | None) -> None:
-    """Print the authorize URL, then exchange the redirected URL (stdin or --redirect-url)."""
-    from services.schwab.login import finish_login, start_login
+@click.option(
+    "--listen",
+    is_flag=True,
+    help="Answer SCHWAB_CALLBACK_URL (https on 127.0.0.1/localhost/[::1] with a port) "
+    "and finish when the browser lands there.",
+)
+def login(redirect_url: str | None, listen: bool) -> None:
+    """Print the authorize URL, then exchange the redirected URL (stdin, --redirect-url, or
+    the callback listener with --listen)."""
+    from services.schwab.login import finish_login
 
     settings = Settings.from_env()
     try:
-        if not redirect_url:
-            click.echo("Open this URL, log in (brokerage account), click Allow:", err=True)
-            click.echo(start_login(settings))
-            click.echo("Then paste the URL the browser lands on (within 30 s):", err=True)
-            redirect_url = sys.stdin.readline().strip()
-            if not redirect_url:
-                raise click.ClickException(
-                    "no redirected URL read; pass it with "
-                    "`livedata schwab login --redirect-url URL` within 10 minutes"
-                )
-        record = finish_login(settings, redirect_url)
+        if listen and not redirect_url:
+            record = _login_listening(settings)
+        else:
+            record = finish_login(settings, redirect_url or _read_redirect(settings))
     except SchwabError as exc:
         raise click.ClickException(str(exc)) from None
     info = describe(record)
     click.echo(f"Logged in. Refresh token good for {info['refresh_token_days_left']} days.")
+
+
+def _read_redirect(settings: Settings) -> str:
+    from services.schwab.login import start_login
+
+    click.echo("Open this URL, log in (brokerage account), click Allow:", err=True)
+    click.echo(start_login(settings))
+    click.echo("Then paste the URL the browser lands on (within 30 s):", err=True)
+    redirect_url = sys.stdin.readline().strip()
+    if not redirect_url:
+        raise click.ClickException(
+            "no redirected URL read; pass it with "
+            "`livedata schwab login --redirect-url URL` within 10 minutes"
+        )
+    return redirect_url
+
+
+def _login_listening(settings: Settings) -> dict:
+    from services.schwab.callback import listen_for_login
+
+    url, listener = listen_for_login(settings)
+    try:
+        click.echo("Open this URL, log in (brokerage account), click Allow:", err=True)
+        click.echo(url)
+        click.echo(
+            f"Waiting for the browser at {settings.schwab_callback_url} (up to "
+            f"{listener.timeout / 60:g} min). Its warning about the self-signed certificate "
+            "is expected: proceed, it is this machine.",
+            err=True,
+        )
+        outcome = listener.wait()
+    finally:
+        listener.stop()  # Ctrl-C included: free the port at once
+    if outcome is None or outcome.record is None:
+        raise click.ClickException(outcome.message if outcome else "the listener ended")
+    return outcome.record
 
 
 @schwab.command()

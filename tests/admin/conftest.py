@@ -41,6 +41,8 @@ def make_admin() -> Iterator[Callable[..., Flask]]:
     yield build
     for app in apps:
         app.extensions["admin"].close()
+        if "schwab_callback" in app.extensions:  # "Log in to Schwab" started a listener
+            app.extensions["schwab_callback"].stop()
 
 
 @pytest.fixture

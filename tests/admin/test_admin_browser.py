@@ -12,6 +12,7 @@ from livedata.health import write_health
 from livedata.quotes import to_iso
 from services.schwab.control import CONTROL_CHANNEL
 from tests.admin.conftest import TOKEN
+from tests.conftest import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -124,13 +125,17 @@ def test_non_loopback_bind_asks_for_the_token(make_admin, settings, serve, open_
     expect(page).to_have_url(base_url + "/login")
 
 
-def test_schwab_walk_through(make_admin, schwab_settings, serve, open_page, rclient):
+def test_schwab_walk_through(make_admin, schwab_settings, fake, serve, open_page, rclient):
     """login required -> Log in to Schwab -> paste the redirected URL -> connected -> log out."""
-    base_url = serve(make_admin(schwab_settings))
+    # No port in the callback URL: the admin starts no listener (the test below has one), the
+    # browser lands where nothing listens and the user copies the URL.
+    fake.state.config.callback_url = "https://127.0.0.1"
+    base_url = serve(
+        make_admin(schwab_settings.with_overrides(schwab_callback_url="https://127.0.0.1"))
+    )
     watched = open_page()
     page = watched.page
-    # The browser lands on SCHWAB_CALLBACK_URL, where nothing listens: the user copies the URL.
-    callback = schwab_settings.schwab_callback_url + "/**"
+    callback = "https://127.0.0.1/**"
     page.context.route(callback, lambda route: route.fulfill(body="unreachable callback"))
     page.goto(base_url + "/")
     state = page.locator("#schwab-status .state")
@@ -163,3 +168,27 @@ def test_schwab_walk_through(make_admin, schwab_settings, serve, open_page, rcli
     expect(page.locator("#schwab-result")).to_contain_text("tokens deleted")
     expect(state).to_have_attribute("data-state", "login_required")
     assert watched.errors == []
+
+
+def test_schwab_login_completes_through_the_callback(
+    make_admin, schwab_settings, fake, serve, browser
+):
+    """Log in to Schwab -> Allow -> the browser lands on the local HTTPS listener -> connected."""
+    url = f"https://127.0.0.1:{free_port()}"
+    fake.state.config.callback_url = url
+    base_url = serve(make_admin(schwab_settings.with_overrides(schwab_callback_url=url)))
+    # A person clicks through the self-signed certificate warning; this context just accepts it.
+    context = browser.new_context(ignore_https_errors=True)
+    try:
+        page = context.new_page()
+        page.goto(base_url + "/")
+        expect(page.locator("#schwab-auto-callback")).to_contain_text("completes by itself")
+        with page.expect_popup() as opened:
+            page.click("#schwab-login")
+        expect(opened.value.locator("h1")).to_have_text("Logged in to Schwab")
+        state = page.locator("#schwab-status .state")
+        expect(state).to_have_attribute("data-state", "connected")
+        callback = page.locator("#schwab-status [data-callback]")
+        expect(callback).to_have_attribute("data-callback", "logged_in")
+    finally:
+        context.close()

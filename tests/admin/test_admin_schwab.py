@@ -10,9 +10,11 @@ import requests
 
 from livedata.health import write_health
 from livedata.quotes import to_iso
+from services.schwab.callback_cert import cert_paths
 from services.schwab.control import CONTROL_CHANNEL
 from services.schwab.tokens import TokenStore
 from tests.admin.conftest import csrf_of
+from tests.conftest import free_port
 
 
 @pytest.fixture
@@ -104,3 +106,41 @@ def test_not_configured_card_offers_no_actions(admin_client):
 def test_form_action_allows_the_schwab_redirect_chain(client, schwab_settings):
     csp = client.get("/").headers["Content-Security-Policy"]
     assert f"form-action 'self' {schwab_settings.schwab_api_base} https://127.0.0.1:8182" in csp
+
+
+@pytest.fixture
+def local_callback(make_admin, schwab_settings, fake):
+    """A test client whose SCHWAB_CALLBACK_URL is https on 127.0.0.1, on a free port."""
+    url = f"https://127.0.0.1:{free_port()}"
+    fake.state.config.callback_url = url  # the fake checks redirect_uri against it
+    settings = schwab_settings.with_overrides(schwab_callback_url=url)
+    return make_admin(settings).test_client(), settings
+
+
+def callback_of(card: str) -> str | None:
+    return card.split('data-callback="')[1].split('"')[0] if "data-callback" in card else None
+
+
+def test_the_callback_listener_completes_the_login(local_callback):
+    client, settings = local_callback
+    assert "the login completes by itself" in client.get("/").data.decode()
+    start = client.post("/schwab/authorize", data={"csrf_token": csrf_of(client)})
+    assert callback_of(client.get("/schwab").data.decode()) == "listening"
+    redirected = requests.get(start.headers["Location"], allow_redirects=False, timeout=5)
+    cert = cert_paths(settings.data_dir, "127.0.0.1")[0]
+    page = requests.get(redirected.headers["Location"], verify=str(cert), timeout=15)
+    assert page.status_code == 200 and "Logged in to Schwab" in page.text
+    listener = client.application.extensions["schwab_callback"].current
+    assert listener.wait(5).status == "logged_in"  # ends within one poll of its loop
+    card = client.get("/schwab").data.decode()
+    assert 'data-state="connected"' in card and callback_of(card) == "logged_in"
+
+
+def test_a_pasted_url_stops_the_listener(local_callback):
+    client, _ = local_callback
+    start = client.post("/schwab/authorize", data={"csrf_token": csrf_of(client)})
+    listener = client.application.extensions["schwab_callback"].current
+    redirected = requests.get(start.headers["Location"], allow_redirects=False, timeout=5)
+    done = post(client, "/schwab/finish", redirect_url=redirected.headers["Location"])
+    assert done.status_code == 200 and not listener.running
+    assert callback_of(client.get("/schwab").data.decode()) is None
