@@ -51,7 +51,7 @@ def quote_stream() -> Response:
 
 def _conflate_ms() -> int | None:
     raw = request.args.get("conflate_ms")
-    if raw is None or raw == "":
+    if raw is None:  # absent; an empty value is refused below, as the OpenAPI schema says
         return None
     low, high = CONFLATE_RANGE
     # ASCII digits only ("١٢٣".isdigit() is true), and few: int() of 5,000 digits raises.

@@ -99,6 +99,7 @@ def test_conflated_stream_sends_only_the_latest_per_interval(reader, bus):
         ("", {}, "symbols is required"),
         ("?symbols=E%20S", {}, "must be 1-32 characters"),
         ("?symbols=ES&conflate_ms=abc", {}, "conflate_ms must be an integer"),
+        ("?symbols=ES&conflate_ms=", {}, "conflate_ms must be an integer"),
         ("?symbols=ES&conflate_ms=1", {}, "conflate_ms must be an integer from 50"),
         ("?symbols=ES", {"Last-Event-ID": "../../etc"}, "Last-Event-ID must be a stream id"),
     ],
