@@ -11,6 +11,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import redis
@@ -21,43 +22,8 @@ from livedata.exceptions import InvalidAccountEvent, InvalidQuote
 from livedata.quotes import build_quote, encode, encode_event, epoch_ms, to_iso
 from livedata.settings import Settings
 
-# Why the body arrives without its closing brace: Python encodes each quote once, Lua
-# appends `seq` and `}` -- no JSON decode/encode inside Redis, so numbers keep their text.
-# The snapshot hash and the channel also get `stream_id`, the quote's position in the stream
-# (the stream entry cannot hold its own id): a consumer resumes from it with XRANGE.
-# Why a fresh symbol's seq starts at the server's clock in microseconds: an embedded Redis
-# restarts empty, and seq must still never go backwards for a subscriber that saw the old
-# values; within one Redis lifetime seq then grows by exactly one per quote.
-PUBLISH_SCRIPT = """
-local latest, stream, seqs, stamps = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local maxlen = ARGV[1]
-local out = {}
-for i = 2, #ARGV, 4 do
-  local symbol, channel, ts, body = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), ARGV[i + 3]
-  local stored = tonumber(redis.call('HGET', stamps, symbol))
-  if stored and ts < stored then
-    out[#out + 1] = 0
-    out[#out + 1] = ''
-  else
-    local seq = redis.call('HINCRBY', seqs, symbol, 1)
-    if seq == 1 then
-      local now = redis.call('TIME')
-      seq = tonumber(now[1]) * 1000000 + tonumber(now[2])
-      redis.call('HSET', seqs, symbol, string.format('%d', seq))
-    end
-    local quote = body .. string.format('%d', seq)
-    local id = redis.call('XADD', stream, 'MAXLEN', '~', maxlen, '*', 'symbol', symbol,
-                          'quote', quote .. '}')
-    quote = quote .. ',"stream_id":"' .. id .. '"}'
-    redis.call('HSET', latest, symbol, quote)
-    redis.call('HSET', stamps, symbol, ts)
-    redis.call('PUBLISH', channel, quote)
-    out[#out + 1] = seq
-    out[#out + 1] = id
-  end
-end
-return out
-"""
+PUBLISH_SCRIPT = (Path(__file__).parent / "publish.lua").read_text()
+"""Per batch: seq, snapshot hash, capped stream and PUBLISH of each quote (see the file)."""
 
 SCRIPT_CHUNK = 1000
 """Quotes per EVALSHA: bounds how long one script holds Redis for a huge batch."""
@@ -119,17 +85,11 @@ class Bus:
         results: list[Published] = []
         for start in range(0, len(quotes), SCRIPT_CHUNK):
             chunk = quotes[start : start + SCRIPT_CHUNK]
-            args: list[Any] = [self.settings.quote_stream_maxlen]
+            args: list[Any] = [self.settings.quote_stream_maxlen, channels.QUOTE_CHANNEL_PREFIX]
             for quote in chunk:
                 if "seq" in quote:  # a quote read back from Redis: the script assigns a new one
                     quote = {k: v for k, v in quote.items() if k != "seq"}
-                body = encode(quote)
-                args += (
-                    quote["symbol"],
-                    channels.quote_channel(quote["symbol"]),
-                    epoch_ms(quote["timestamp"]),
-                    body[:-1] + ',"seq":',
-                )
+                args += (quote["symbol"], epoch_ms(quote["timestamp"]), encode(quote)[:-1])
             reply = self._script(keys=_SCRIPT_KEYS, args=args)
             results += (
                 Published(q["symbol"], int(reply[2 * i]), reply[2 * i + 1])

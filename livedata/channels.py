@@ -37,14 +37,18 @@ ACCOUNT_KINDS_WITH_LATEST = ("positions", "balances")
 """Account kinds whose last value is also kept in a hash."""
 
 
+QUOTE_CHANNEL_PREFIX = f"{PREFIX}:quotes:"
+"""A quote channel is this prefix and the symbol (the bus's Lua script joins them)."""
+
+
 def quote_channel(symbol: str) -> str:
     """Pub/sub channel carrying every quote of one (normalized) symbol."""
-    return f"{PREFIX}:quotes:{symbol}"
+    return QUOTE_CHANNEL_PREFIX + symbol
 
 
 def symbol_of_quote_channel(channel: str) -> str:
     """The symbol a quote channel name carries (inverse of `quote_channel`)."""
-    return channel.removeprefix(f"{PREFIX}:quotes:")
+    return channel.removeprefix(QUOTE_CHANNEL_PREFIX)
 
 
 def account_channel(kind: str, account_id: str) -> str:
