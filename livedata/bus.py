@@ -1,8 +1,9 @@
 """The one write path onto Redis, and the snapshot reads.
 
-A batch of quotes costs one round trip: a Lua script (EVALSHA, reloaded on NOSCRIPT) does,
-per quote and atomically, the no-going-backwards check, the per-symbol `seq`, the snapshot
-hash write, the capped stream append and the PUBLISH.
+A batch of quotes costs one round trip: a Lua script (`publish.lua`, EVALSHA, reloaded on
+NOSCRIPT) does, per quote and atomically, the no-going-backwards check, the per-symbol `seq`,
+the snapshot hash write, the capped stream append and the PUBLISH. The snapshot, the stream
+entry and the message carry the same JSON, `seq` and `stream_id` included.
 """
 
 from __future__ import annotations
@@ -139,6 +140,17 @@ _SCRIPT_KEYS = (
     channels.QUOTE_SEQ,
     channels.QUOTE_TIMESTAMPS,
 )
+
+
+def stream_entry_quote(stream_id: str, text: str) -> str:
+    """The quote of a stream entry, as the snapshot and the channel carry it.
+
+    Entries hold their own `stream_id`; older ones (written before they did, and still in
+    the stream after an upgrade) get it appended.
+    """
+    if text.endswith(f'"stream_id":"{stream_id}"}}'):
+        return text
+    return f'{text[:-1]},"stream_id":"{stream_id}"}}'
 
 
 def build_account_event(kind: str, account_id: str, payload: Mapping[str, Any]) -> dict:

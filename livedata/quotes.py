@@ -118,8 +118,8 @@ def build_quote(
     quote: dict[str, Any] = {"type": "quote", "symbol": clean_symbol}
     for name in CORE_FIELDS:
         value = get(name)
-        quote[name] = value if type(value) is float and value - value == 0.0 else to_number(
-            value, name
+        quote[name] = (
+            value if type(value) is float and value - value == 0.0 else to_number(value, name)
         )
     timestamp, received = get("timestamp"), get("received_at")
     if not (timestamp and received):

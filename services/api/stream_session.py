@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 
 from livedata import channels, sse
-from livedata.bus import Bus
+from livedata.bus import Bus, stream_entry_quote
 from livedata.fanout import QUOTE_TAIL, Fanout, Subscription
 
 KEEPALIVE = 15.0
@@ -189,7 +189,7 @@ class QuoteStream:
             symbol = fields.get("symbol")
             if symbol in self.wanted and self._is_new(symbol, json.loads(fields["quote"])["seq"]):
                 events.append(
-                    sse.event("quote", _with_stream_id(fields["quote"], stream_id), stream_id)
+                    sse.event("quote", stream_entry_quote(stream_id, fields["quote"]), stream_id)
                 )
             self.last_id = stream_id
         return events
@@ -215,8 +215,3 @@ def _describe(stored: bytes) -> tuple[str, int, str]:
     symbol = stored[start : stored.index(b'"', start)].decode()
     match = QUOTE_TAIL.search(stored)
     return (symbol, int(match[1]), match[2].decode()) if match else (symbol, 0, "")
-
-
-def _with_stream_id(quote: str, stream_id: str) -> str:
-    """A stream entry's quote as the channel carries it (the entry cannot hold its own id)."""
-    return f'{quote[:-1]},"stream_id":"{stream_id}"}}'

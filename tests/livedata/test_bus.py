@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from livedata import channels
-from livedata.bus import Bus
+from livedata.bus import Bus, stream_entry_quote
 from livedata.exceptions import InvalidAccountEvent, InvalidQuote
 from tests.conftest import wait_for
 
@@ -26,9 +26,11 @@ def test_publish_quote_writes_hash_stream_and_channel_with_the_same_seq(bus, rcl
     published = json.loads(message["data"])
     stored = json.loads(rclient.hget(channels.LATEST_QUOTES, "ES"))
     [(stream_id, fields)] = rclient.xrange(channels.QUOTE_STREAM)
+    assert message["data"] == rclient.hget(channels.LATEST_QUOTES, "ES") == fields["quote"]
     streamed = json.loads(fields["quote"])
-    assert published == stored == {**streamed, "stream_id": stream_id}
-    assert published["seq"] == result.seq and stream_id == result.stream_id
+    assert published == stored == streamed and fields["symbol"] == "ES"
+    assert published["seq"] == result.seq and published["stream_id"] == result.stream_id
+    assert stream_id == result.stream_id
     assert published["symbol"] == "ES" and published["provider_symbol"] == "/ES:XCME"
     pubsub.close()
 
@@ -59,6 +61,41 @@ def test_an_older_quote_never_overwrites_the_snapshot(bus):
     assert same_time.accepted and bus.snapshot(["ES"])["ES"]["last"] == 101
 
 
+def test_stream_ids_are_the_streams_own_and_keep_growing(bus, rclient):
+    # The script makes the ids itself; they must stay valid for XADD and ordered for XRANGE
+    # resumes, after an entry from another writer and when the clock is behind the stream.
+    rclient.xadd(channels.QUOTE_STREAM, {"symbol": "X", "quote": "{}"}, id="9999999999999-5")
+    ids = [r.stream_id for r in bus.publish_quotes([quote("ES", 100), quote("NQ", 200)])]
+    ids += [bus.publish_quote("ES", quote("ES", 101)).stream_id]
+    assert ids == ["9999999999999-6", "9999999999999-7", "9999999999999-8"]
+    assert [i for i, _ in rclient.xrange(channels.QUOTE_STREAM)][1:] == ids
+
+
+def test_stream_entry_quote_gives_old_entries_their_stream_id():
+    new = '{"symbol":"ES","seq":3,"stream_id":"1-2"}'
+    assert stream_entry_quote("1-2", new) == new
+    assert json.loads(stream_entry_quote("1-2", '{"symbol":"ES","seq":3}'))["stream_id"] == "1-2"
+
+
+def test_one_symbol_many_times_in_a_batch_keeps_the_newest(bus, rclient):
+    now = datetime.now(UTC)
+    batch = [
+        quote("ES", 100, now),
+        quote("ES", 101, now + timedelta(seconds=1)),
+        quote("ES", 99, now),  # older than the one before it in the same batch
+        quote("ES", 102, now + timedelta(seconds=2)),
+    ]
+    results = bus.publish_quotes(batch)
+    assert [r.accepted for r in results] == [True, True, False, True]
+    seqs = [r.seq for r in results if r.accepted]
+    assert seqs == [seqs[0], seqs[0] + 1, seqs[0] + 2]
+    stored = bus.snapshot(["ES"])["ES"]
+    assert (stored["last"], stored["seq"]) == (102, seqs[2])
+    assert stored["stream_id"] == results[3].stream_id
+    assert rclient.xlen(channels.QUOTE_STREAM) == 3
+    assert not bus.publish_quote("ES", quote("ES", 98, now + timedelta(seconds=1))).accepted
+
+
 def test_a_batch_costs_one_round_trip(bus, rclient):
     rclient.config_resetstat()
     bus.publish_quotes([quote(f"S{i}", 10.0 + i) for i in range(100)])
@@ -66,6 +103,7 @@ def test_a_batch_costs_one_round_trip(bus, rclient):
     assert stats["cmdstat_evalsha"]["calls"] == 1
     assert stats["cmdstat_publish"]["calls"] == 100
     assert stats["cmdstat_xadd"]["calls"] == 100
+    assert stats["cmdstat_hset"]["calls"] == 3  # snapshot, seq and timestamp: once a batch
 
 
 def test_a_bad_payload_in_a_batch_writes_nothing(bus, rclient):
