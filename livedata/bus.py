@@ -86,7 +86,7 @@ class Bus:
         results: list[Published] = []
         for start in range(0, len(quotes), SCRIPT_CHUNK):
             chunk = quotes[start : start + SCRIPT_CHUNK]
-            args: list[Any] = [self.settings.quote_stream_maxlen, channels.QUOTE_CHANNEL_PREFIX]
+            args: list[Any] = [self.settings.quote_stream_maxlen, *_SCRIPT_ARGS]
             for quote in chunk:
                 if "seq" in quote:  # a quote read back from Redis: the script assigns a new one
                     quote = {k: v for k, v in quote.items() if k != "seq"}
@@ -134,12 +134,8 @@ class Bus:
         return self.settings.symbol_aliases
 
 
-_SCRIPT_KEYS = (
-    channels.LATEST_QUOTES,
-    channels.QUOTE_STREAM,
-    channels.QUOTE_SEQ,
-    channels.QUOTE_TIMESTAMPS,
-)
+_SCRIPT_KEYS = (channels.LATEST_QUOTES, channels.QUOTE_STREAM, channels.QUOTE_STATE)
+_SCRIPT_ARGS = (channels.QUOTE_CHANNEL_PREFIX, channels.QUOTE_STATE_STREAM_FIELD)
 
 
 def stream_entry_quote(stream_id: str, text: str) -> str:

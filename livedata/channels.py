@@ -12,11 +12,13 @@ LATEST_QUOTES = f"{PREFIX}:latest:quotes"
 QUOTE_STREAM = f"{PREFIX}:stream:quotes"
 """Stream, capped with XADD MAXLEN ~: every published quote, for resume and replay."""
 
-QUOTE_SEQ = f"{PREFIX}:seq:quotes"
-"""Hash: SYMBOL -> the last `seq` assigned (the bus's own bookkeeping)."""
+QUOTE_STATE = f"{PREFIX}:state:quotes"
+"""Hash, the bus's own bookkeeping: SYMBOL -> `"{seq} {ms}"`, the last `seq` assigned and the
+epoch milliseconds of the snapshot's quote (so it never goes backwards); and, under
+QUOTE_STATE_STREAM_FIELD, the last stream id the bus wrote."""
 
-QUOTE_TIMESTAMPS = f"{PREFIX}:latest:quote_ts"
-"""Hash: SYMBOL -> epoch milliseconds of the snapshot's quote, so it never goes backwards."""
+QUOTE_STATE_STREAM_FIELD = "@stream"
+"""The field of QUOTE_STATE holding the last stream id; `@` is never part of a symbol."""
 
 PROVIDERS = f"{PREFIX}:providers"
 """Hash: provider name -> health JSON."""

@@ -2,6 +2,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import redis
 
 from livedata import channels
 from livedata.bus import Bus, stream_entry_quote
@@ -63,12 +64,21 @@ def test_an_older_quote_never_overwrites_the_snapshot(bus):
 
 def test_stream_ids_are_the_streams_own_and_keep_growing(bus, rclient):
     # The script makes the ids itself; they must stay valid for XADD and ordered for XRANGE
-    # resumes, after an entry from another writer and when the clock is behind the stream.
+    # resumes, also after another writer moved the stream on, and when the clock is behind.
+    first = bus.publish_quote("ES", quote("ES", 99)).stream_id
     rclient.xadd(channels.QUOTE_STREAM, {"symbol": "X", "quote": "{}"}, id="9999999999999-5")
     ids = [r.stream_id for r in bus.publish_quotes([quote("ES", 100), quote("NQ", 200)])]
     ids += [bus.publish_quote("ES", quote("ES", 101)).stream_id]
     assert ids == ["9999999999999-6", "9999999999999-7", "9999999999999-8"]
-    assert [i for i, _ in rclient.xrange(channels.QUOTE_STREAM)][1:] == ids
+    assert [i for i, _ in rclient.xrange(channels.QUOTE_STREAM)] == [first, "9999999999999-5", *ids]
+    assert bus.snapshot(["ES"])["ES"]["stream_id"] == ids[-1]
+
+
+def test_a_stream_key_of_another_type_fails_loudly_and_writes_nothing(bus, rclient):
+    rclient.set(channels.QUOTE_STREAM, "not a stream")
+    with pytest.raises(redis.ResponseError, match="WRONGTYPE"):
+        bus.publish_quotes([quote("ES", 100), quote("NQ", 200)])
+    assert not rclient.exists(channels.LATEST_QUOTES, channels.QUOTE_STATE)
 
 
 def test_stream_entry_quote_gives_old_entries_their_stream_id():
@@ -103,7 +113,7 @@ def test_a_batch_costs_one_round_trip(bus, rclient):
     assert stats["cmdstat_evalsha"]["calls"] == 1
     assert stats["cmdstat_publish"]["calls"] == 100
     assert stats["cmdstat_xadd"]["calls"] == 100
-    assert stats["cmdstat_hset"]["calls"] == 3  # snapshot, seq and timestamp: once a batch
+    assert stats["cmdstat_hset"]["calls"] == 2  # snapshot and bookkeeping: once a batch
 
 
 def test_a_bad_payload_in_a_batch_writes_nothing(bus, rclient):

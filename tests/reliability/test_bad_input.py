@@ -183,7 +183,7 @@ def test_a_bad_price_is_refused_quickly_and_nothing_is_published(bus, rclient, p
     assert time.monotonic() - started < 0.5
     with pytest.raises(InvalidQuote, match=says.replace("last", "high")):
         bus.publish_quote("ES", {"last": 1.0, "high": price})  # optional fields too
-    assert not rclient.exists(channels.LATEST_QUOTES, channels.QUOTE_STREAM, channels.QUOTE_SEQ)
+    assert not rclient.exists(channels.LATEST_QUOTES, channels.QUOTE_STREAM, channels.QUOTE_STATE)
     assert listener.get_message(timeout=0.2) is None
     listener.close()
 
