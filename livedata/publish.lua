@@ -69,7 +69,7 @@ local function append(i, symbol, s)
     reply = redis.pcall('XADD', stream, id, 'symbol', symbol, 'quote', quote)
   end
   if type(reply) == 'table' and reply.err then
-    return nil
+    return nil, reply
   end
   id_n = id_n + 1
   return id, quote
@@ -88,7 +88,7 @@ for i = 4, #ARGV, 3 do
     if not id then  -- another writer moved the stream on (or it is not a stream: XINFO says)
       next_ids_after(stream_last_id())
       id, quote = append(i, symbol, s)
-      if not id then return redis.error_reply('XADD refused id ' .. id_ms .. '-' .. id_n) end
+      if not id then return quote end  -- the error itself (out of memory, say)
     end
     seq[k], stamp[k], written[k] = s, ts, quote
     redis.call('PUBLISH', prefix .. symbol, quote)

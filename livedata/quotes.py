@@ -36,17 +36,18 @@ FLAG_FIELDS = frozenset({"delayed", "stale"})
 CORE_FIELDS = ("bid", "ask", "last", "volume")
 """Always present in a published quote (null when the provider has no value)."""
 
-_OPTIONAL_KIND = {
-    **dict.fromkeys(NUMBER_FIELDS - set(CORE_FIELDS), "number"),
+META_FIELDS = frozenset({"type", "symbol", "timestamp", "source", "received_at", "seq"})
+"""Fields build_quote sets itself (from the payload's value, an argument or the clock)."""
+ALLOWED_FIELDS = NUMBER_FIELDS | TEXT_FIELDS | FLAG_FIELDS | META_FIELDS
+
+_KIND = {
+    **dict.fromkeys(NUMBER_FIELDS, "number"),
     **dict.fromkeys(TEXT_FIELDS, "text"),
     **dict.fromkeys(FLAG_FIELDS, "flag"),
+    **dict.fromkeys(META_FIELDS, "meta"),
 }
-ALLOWED_FIELDS = (
-    NUMBER_FIELDS
-    | TEXT_FIELDS
-    | FLAG_FIELDS
-    | {"type", "symbol", "timestamp", "source", "received_at", "seq"}
-)
+_TEMPLATE = dict.fromkeys(("type", "symbol", *CORE_FIELDS, "timestamp", "source", "received_at"))
+"""A quote's leading keys in their order; core fields stay null unless the payload has them."""
 MAX_TEXT = 200
 MAX_MAGNITUDE = 10**300
 """Numbers this large are refused: a JSON reader would turn them into Infinity, and text
@@ -106,21 +107,15 @@ def build_quote(
     """
     if type(payload) is not dict and not isinstance(payload, Mapping):
         raise InvalidQuote(f"a quote must be a mapping, got {type(payload).__name__}")
-    if not ALLOWED_FIELDS.issuperset(payload):
-        unknown = sorted(set(payload) - ALLOWED_FIELDS)
-        raise InvalidQuote(f"unknown quote field(s): {', '.join(map(str, unknown))}")
     get = payload.get
     raw_symbol = symbol if symbol is not None else get("symbol")
     try:
         upper, clean_symbol = _symbol_parts(raw_symbol, aliases)
     except InvalidSymbol as exc:
         raise InvalidQuote(str(exc)) from None
-    quote: dict[str, Any] = {"type": "quote", "symbol": clean_symbol}
-    for name in CORE_FIELDS:
-        value = get(name)
-        quote[name] = (
-            value if type(value) is float and value - value == 0.0 else to_number(value, name)
-        )
+    quote = _TEMPLATE.copy()
+    quote["type"], quote["symbol"] = "quote", clean_symbol
+    _copy_fields(payload, quote)
     timestamp, received = get("timestamp"), get("received_at")
     if not (timestamp and received):
         clock = now or datetime.now(UTC)
@@ -130,17 +125,15 @@ def build_quote(
     # The same object for both is common: providers without a clock of their own.
     same = received is timestamp
     quote["received_at"] = quote["timestamp"] if same else to_iso(received, "received_at")
-    _copy_optional(payload, quote)
     if "provider_symbol" not in quote and upper != clean_symbol:
         quote["provider_symbol"] = raw_symbol.strip()  # type: ignore[union-attr]
     return quote
 
 
-def _copy_optional(payload: Mapping[str, Any], quote: dict[str, Any]) -> None:
+def _copy_fields(payload: Mapping[str, Any], quote: dict[str, Any]) -> None:
+    """Check and copy every number, text and flag field; refuse unknown fields."""
     for name, value in payload.items():
-        kind = _OPTIONAL_KIND.get(name)
-        if kind is None:
-            continue
+        kind = _KIND.get(name)
         if kind == "number":
             # Inline fast paths for finite floats (NaN and inf fail x - x == 0) and plain ints.
             if type(value) is float:
@@ -148,10 +141,16 @@ def _copy_optional(payload: Mapping[str, Any], quote: dict[str, Any]) -> None:
                     value = to_number(value, name)
             elif type(value) is not int or not -MAX_MAGNITUDE < value < MAX_MAGNITUDE:
                 value = to_number(value, name)
+        elif kind == "meta":
+            continue
         elif kind == "text":
             value = None if value is None else _text(value, name)
-        elif not isinstance(value, bool):
-            raise InvalidQuote(f"{name} must be true or false, got {value!r}")
+        elif kind == "flag":
+            if not isinstance(value, bool):
+                raise InvalidQuote(f"{name} must be true or false, got {value!r}")
+        else:
+            unknown = sorted(set(map(str, payload)) - ALLOWED_FIELDS)
+            raise InvalidQuote(f"unknown quote field(s): {', '.join(unknown)}")
         quote[name] = value
 
 
