@@ -88,8 +88,9 @@ class Bus:
             chunk = quotes[start : start + SCRIPT_CHUNK]
             args: list[Any] = [self.settings.quote_stream_maxlen, *_SCRIPT_ARGS]
             for quote in chunk:
-                if "seq" in quote:  # a quote read back from Redis: the script assigns a new one
-                    quote = {k: v for k, v in quote.items() if k != "seq"}
+                # A quote read back from Redis: the script gives it a new seq and stream id.
+                if "seq" in quote or "stream_id" in quote:
+                    quote = {k: v for k, v in quote.items() if k not in _ASSIGNED}
                 args += (quote["symbol"], epoch_ms(quote["timestamp"]), encode(quote)[:-1])
             reply = self._script(keys=_SCRIPT_KEYS, args=args)
             results += (
@@ -136,6 +137,8 @@ class Bus:
 
 _SCRIPT_KEYS = (channels.LATEST_QUOTES, channels.QUOTE_STREAM, channels.QUOTE_STATE)
 _SCRIPT_ARGS = (channels.QUOTE_CHANNEL_PREFIX, channels.QUOTE_STATE_STREAM_FIELD)
+_ASSIGNED = frozenset({"seq", "stream_id"})
+"""The fields the script gives each quote."""
 
 
 def stream_entry_quote(stream_id: str, text: str) -> str:

@@ -4,10 +4,11 @@
 --       quote: symbol, epoch ms of its timestamp, its JSON without the closing brace.
 -- Returns seq and stream id per quote; 0 and '' for a quote refused as older.
 --
--- Why so few redis.call: each costs more than all the Lua around it. The state hash holds
--- "seq ms" per symbol and the stream's last id: one HMGET reads it all for the batch, one
--- HSET writes it back, one HSET writes the snapshot; a quote itself costs its XADD and its
--- PUBLISH, and the batch's last XADD trims the stream.
+-- What costs here (measured with callgrind): each redis.call, and each string made, since
+-- Redis's Lua hashes every byte of every new string. So the state hash holds "seq ms" per
+-- symbol and the stream's last id: one HMGET reads it for the whole batch, one HSET writes
+-- it back, one HSET writes the snapshot; a quote itself costs one new string, its XADD and
+-- its PUBLISH, and the batch's last XADD trims the stream.
 -- Why the script makes the stream ids (as XADD * would: the clock's milliseconds, or the
 -- last id's with its sequence + 1 when the clock has not passed it): the quote's text then
 -- holds its own stream_id, so one string serves the stream, the snapshot and the channel.

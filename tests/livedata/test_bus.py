@@ -106,6 +106,14 @@ def test_one_symbol_many_times_in_a_batch_keeps_the_newest(bus, rclient):
     assert not bus.publish_quote("ES", quote("ES", 98, now + timedelta(seconds=1))).accepted
 
 
+def test_a_quote_read_back_from_redis_is_republished_with_a_new_seq_and_stream_id(bus):
+    first = bus.publish_quote("ES", quote("ES", 100))
+    again = bus.write_quotes([bus.snapshot(["ES"])["ES"]])[0]
+    assert again.seq == first.seq + 1 and again.stream_id != first.stream_id
+    stored = bus.snapshot(["ES"])["ES"]
+    assert (stored["seq"], stored["stream_id"]) == (again.seq, again.stream_id)
+
+
 def test_a_batch_costs_one_round_trip(bus, rclient):
     rclient.config_resetstat()
     bus.publish_quotes([quote(f"S{i}", 10.0 + i) for i in range(100)])
