@@ -79,14 +79,15 @@ def measure(workdir: Path) -> dict[str, list[float]]:
         bus = Bus(client, settings)
         original = lambda quotes: [original_publish(client, q) for q in quotes]  # noqa: E731
         single = lambda quotes: [bus.publish_quote(q["symbol"], q) for q in quotes]  # noqa: E731
+        batch = batches(bus)
         paths = {
             "original (PUBLISH + HSET per quote)": (original, 3000, None),
             "publish_quote (one quote, one EVALSHA)": (single, 3000, None),
-            "publish_quotes, batches of 100 (simulator quotes, 19 fields)": (
-                batches(bus), 30_000, None
-            ),
+            "publish_quotes, batches of 100 (simulator quotes, 19 fields)": (batch, 30_000, None),
             "publish_quotes, batches of 100 (bid/ask/last/volume/timestamp)": (
-                batches(bus), 30_000, CORE_FIELDS
+                batch,
+                30_000,
+                CORE_FIELDS,
             ),
         }
         results: dict[str, list[float]] = {name: [] for name in paths}
