@@ -1,4 +1,5 @@
 import json
+import random
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -110,3 +111,13 @@ def test_encode_event_turns_decimal_into_numbers_and_refuses_nan():
     assert encode_event({"cash": Decimal("10.50")}) == '{"cash":10.5}'
     with pytest.raises(InvalidQuote):
         encode_event({"cash": float("nan")})
+
+
+def test_to_iso_matches_isoformat_to_the_millisecond_for_any_moment():
+    rnd = random.Random(7)
+    start = datetime(1970, 1, 1, tzinfo=UTC)
+    moments = [start + timedelta(microseconds=rnd.randrange(2**52)) for _ in range(5000)]
+    moments += [datetime(2025, 10, 24, 14, 33, 12, us, tzinfo=UTC) for us in (0, 999, 1000, 999999)]
+    for moment in moments:
+        expected = moment.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
+        assert to_iso(moment) == expected
