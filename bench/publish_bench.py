@@ -126,7 +126,7 @@ def report(results: dict[str, list[float]]) -> str:
     return "\n".join(lines) + (
         f"\n\nLoopback round trip in the same rounds (PING, median): {rtt:.0f} µs. The original"
         " waits for two per quote, our batches for one per 100 quotes, so the ratio grows with"
-        " it: compare the µs per quote across machines, not the ratio."
+        " the round trip: read it beside this figure, and the µs per quote beside the machine."
     )
 
 
