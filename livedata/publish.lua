@@ -8,7 +8,7 @@
 -- Redis's Lua hashes every byte of every new string. So the state hash holds "seq ms" per
 -- symbol and the stream's last id: one HMGET reads it for the whole batch, one HSET writes
 -- it back, one HSET writes the snapshot; a quote itself costs one new string, its XADD and
--- its PUBLISH, and the batch's last XADD trims the stream.
+-- its PUBLISH, and the batch's first XADD trims the stream.
 -- Why the script makes the stream ids (as XADD * would: the clock's milliseconds, or the
 -- last id's with its sequence + 1 when the clock has not passed it): the quote's text then
 -- holds its own stream_id, so one string serves the stream, the snapshot and the channel.
@@ -33,7 +33,7 @@ local stored = redis.call('HMGET', state, unpack(fields))
 local seq, stamp = {}, {}
 for k = 2, #fields do
   if stored[k] then
-    local s, ms = string.match(stored[k], '^(%d+) (%d+)$')
+    local s, ms = string.match(stored[k], '^(%d+) (-?%d+)$')  -- before 1970: negative
     seq[k], stamp[k] = tonumber(s), tonumber(ms)
   end
 end
@@ -57,21 +57,24 @@ local function stream_last_id()
   end
 end
 
-local last_i = #ARGV - 2
+-- The batch's first XADD trims the stream (before anything else is written, so a bad
+-- MAXLEN fails the batch whole); the stream may then pass MAXLEN by one batch, until the next.
+local trimmed = false
 local function append(i, symbol, s)
   local id = string.format('%d-%d', id_ms, id_n)
   local quote = ARGV[i + 2] .. ',"seq":' .. string.format('%d', s)
                 .. ',"stream_id":"' .. id .. '"}'
   local reply
-  if i == last_i then
+  if trimmed then
+    reply = redis.pcall('XADD', stream, id, 'symbol', symbol, 'quote', quote)
+  else
     reply = redis.pcall('XADD', stream, 'MAXLEN', '~', maxlen, id, 'symbol', symbol,
                         'quote', quote)
-  else
-    reply = redis.pcall('XADD', stream, id, 'symbol', symbol, 'quote', quote)
   end
   if type(reply) == 'table' and reply.err then
     return nil, reply
   end
+  trimmed = true
   id_n = id_n + 1
   return id, quote
 end

@@ -144,6 +144,25 @@ def test_the_stream_is_capped(settings, rclient):
     assert 100 <= rclient.xlen(channels.QUOTE_STREAM) < 1000
 
 
+def test_the_stream_stays_capped_when_batches_end_with_a_refused_quote(settings, rclient):
+    bus = Bus(rclient, settings.with_overrides(quote_stream_maxlen=100))
+    now = datetime.now(UTC)
+    bus.publish_quote("LAG", quote("LAG", 1.0, now))
+    for i in range(50):
+        late = quote("LAG", 1.0, now - timedelta(seconds=1))
+        bus.publish_quotes([*[quote("ES", 100.0 + i)] * 10, late])
+    assert 100 <= rclient.xlen(channels.QUOTE_STREAM) < 400
+
+
+def test_quotes_from_before_1970_keep_their_guard_and_seq(bus):
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    first = bus.publish_quote("ES", quote("ES", 100, epoch - timedelta(minutes=1)))
+    older = bus.publish_quote("ES", quote("ES", 99, epoch - timedelta(days=365)))
+    newer = bus.publish_quote("ES", quote("ES", 101, epoch))
+    assert first.accepted and not older.accepted
+    assert newer.seq == first.seq + 1
+
+
 def test_snapshot_reads_many_symbols_in_order_with_none_for_unknown(bus):
     bus.publish_quotes([quote("ES", 100), quote("NQ", 200)])
     snap = bus.snapshot(["NQ", "XX", "ES"])
