@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -93,10 +94,8 @@ class Bus:
                     quote = {k: v for k, v in quote.items() if k not in _ASSIGNED}
                 args += (quote["symbol"], epoch_ms(quote["timestamp"]), encode(quote)[:-1])
             reply = self._script(keys=_SCRIPT_KEYS, args=args)
-            results += (
-                Published(q["symbol"], int(reply[2 * i]), reply[2 * i + 1])
-                for i, q in enumerate(chunk)
-            )
+            symbols = [q["symbol"] for q in chunk]
+            results += map(_published, zip(symbols, reply[0::2], reply[1::2], strict=True))
         return results
 
     def publish_account(self, kind: str, account_id: str, payload: Mapping[str, Any]) -> None:
@@ -137,6 +136,8 @@ class Bus:
 
 _SCRIPT_KEYS = (channels.LATEST_QUOTES, channels.QUOTE_STREAM, channels.QUOTE_STATE)
 _SCRIPT_ARGS = (channels.QUOTE_CHANNEL_PREFIX, channels.QUOTE_STATE_STREAM_FIELD)
+_published = partial(tuple.__new__, Published)
+"""Published from a (symbol, seq, stream id) tuple, without a Python call per quote."""
 _ASSIGNED = frozenset({"seq", "stream_id"})
 """The fields the script gives each quote."""
 
