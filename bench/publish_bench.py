@@ -18,12 +18,12 @@ from livedata.embedded_redis import RedisProcess
 from livedata.settings import Settings
 from services.sim.model import Simulator
 
-ROUNDS = 5
+ROUNDS = 9
 DESCRIPTION = (
     "Simulated quotes written to a fresh redis-server on loopback. The original design does"
     " PUBLISH then HSET per quote (two round trips); LiveData validates each payload"
     " (`build_quote`) and writes it with one EVALSHA per batch (seq, snapshot hash, capped"
-    " stream, PUBLISH). Every round publishes fresh quotes (none refused as older). 5 rounds,"
+    " stream, PUBLISH). Every round publishes fresh quotes (none refused as older). 9 rounds,"
     " the paths taking turns within each; the ratio is the median of the rounds' ratios, as"
     " the baseline's loopback round trips swing with the machine's load from round to round."
     " The baseline and the single-quote path use the simulator's 19-field"

@@ -1,8 +1,9 @@
 """Ratios of a measurement to its baseline, round by round.
 
 Why per round: on these shared machines a baseline swings by 2x and more from one round to
-the next; two paths measured in turn within a round see the same conditions, so the median of
-the rounds' ratios is steadier than the ratio of the medians.
+the next; where that drift is slower than a round (the publish bench), two paths measured in
+turn within a round see the same conditions, and the median of the rounds' ratios is steadier
+than the ratio of the medians. Either way the range shows how far the rounds disagree.
 """
 
 from __future__ import annotations
