@@ -112,13 +112,14 @@ def round_trip_us(client: redis.Redis, count: int = 2000) -> float:
 
 
 def report(results: dict[str, list[float]]) -> str:
-    rtt = median(results.pop(PING))
-    baseline = next(iter(results.values()))
+    rtt = median(results[PING])
+    paths = {name: rounds for name, rounds in results.items() if name != PING}
+    baseline = next(iter(paths.values()))
     lines = [
         "| path | quotes/s (median) | µs per quote | vs original: median of rounds (range) |",
         "|---|---:|---:|---:|",
     ]
-    for name, rounds in results.items():
+    for name, rounds in paths.items():
         rate = median(rounds)
         lines.append(
             f"| {name} | {rate:,.0f} | {1e6 / rate:.1f} | {ratios.summary(rounds, baseline)} |"

@@ -32,9 +32,8 @@ DESCRIPTION = (
     " round, the ratio is of those medians. The range is of the rounds' own ratios: the"
     " constant endpoint alone swings 2x from one 3 s run to the next here, so pairing"
     " rounds does not steady this ratio as it does the publish bench's. wrk, gunicorn and"
-    " Redis share the 2 cores. The snapshot is"
-    " served from each worker's mirror of the hash (livedata.fanout); one HMGET per request"
-    " when the mirror is not healthy."
+    " Redis share the 2 cores. The snapshot is served from each worker's mirror of the hash"
+    " (livedata.fanout); one HMGET per request when the mirror is not healthy."
 )
 CONNECTIONS = 16
 SNAPSHOT = "/api/feed/quotes/snapshot/?symbols=" + ",".join(DEFAULT_SIM_SYMBOLS)

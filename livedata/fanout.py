@@ -26,7 +26,6 @@ from livedata.settings import Settings
 
 log = logging.getLogger("livedata.fanout")
 
-QUOTE_PREFIX = channels.quote_channel("")
 QUOTE_TAIL = re.compile(rb'"seq":(\d+),"stream_id":"(\d+-\d+)"\}$')
 PING_EVERY = 1.0
 """Seconds between PINGs on the subscriber connection."""
@@ -234,7 +233,7 @@ class Fanout:
 
     def _dispatch(self, channel: str, data: bytes) -> None:
         message = Message(channel, data)
-        if channel.startswith(QUOTE_PREFIX):
+        if channel.startswith(channels.QUOTE_CHANNEL_PREFIX):
             message = _quote_message(channel, data)
             if message.seq > self.latest_seq.get(message.symbol or "", 0):
                 self.latest_seq[message.symbol or ""] = message.seq
